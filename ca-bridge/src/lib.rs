@@ -1,0 +1,1 @@
+//! Certificate path validation and signature verification for the CA mutual-recognition bridge.

@@ -1,0 +1,1 @@
+//! The canonical announcement model and the provincial dialects.
