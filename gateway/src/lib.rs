@@ -1,1 +1,18 @@
-//! The gateway service.
+//! The YRD demonstration-zone public-resource trading gateway.
+//!
+//! Platforms of Shanghai, Jiangsu and Zhejiang call the HTTPS API with mutual TLS; operators
+//! administer it. See `ARCHITECTURE.md` for the map. Entry points: [`cli::main`] for the binary,
+//! [`startup::Application::build`] for the server (the tests call it too).
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod problem;
+pub mod registry;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod tls;

@@ -1,2 +1,5 @@
-//! The `gateway` binary.
-fn main() {}
+//! The `gateway` binary: everything is in the library.
+
+fn main() -> std::process::ExitCode {
+    gateway::cli::main()
+}

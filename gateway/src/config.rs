@@ -1,0 +1,617 @@
+//! The one typed configuration of the gateway.
+//!
+//! Settings are layered: built-in defaults, then a TOML file (`--config`), then `GATEWAY_*`
+//! environment variables, then command-line flags. Unknown keys in the file are an error, so a
+//! misspelt security option never passes silently. Relative paths are resolved against `data_dir`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::registry::{PlatformId, Province, Role};
+
+/// Everything the gateway can be configured with. See `ops/gateway.example.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Directory for the SQLite database, the demo PKI and other local state.
+    pub data_dir: PathBuf,
+    /// Listeners and worker threads.
+    pub server: ServerSettings,
+    /// The API listener's certificate and the CAs of the platforms' client certificates.
+    pub tls: TlsSettings,
+    /// Where the data lives.
+    pub database: DatabaseSettings,
+    /// Request size and time bounds.
+    pub limits: Limits,
+    /// Per-platform request rate limits.
+    pub rate_limit: RateLimitSettings,
+    /// Log output.
+    pub log: LogSettings,
+    /// Platforms and operators to register on start-up (existing entries are left as they are).
+    pub platforms: Vec<PlatformSeed>,
+    /// Demo mode (`serve --demo`): demo PKI and registry are created under `data_dir`.
+    #[serde(skip)]
+    pub demo: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            server: ServerSettings::default(),
+            tls: TlsSettings::default(),
+            database: DatabaseSettings::default(),
+            limits: Limits::default(),
+            rate_limit: RateLimitSettings::default(),
+            log: LogSettings::default(),
+            platforms: Vec::new(),
+            demo: false,
+        }
+    }
+}
+
+/// Listeners and worker threads.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// The HTTPS API listener (mutual TLS).
+    pub listen: SocketAddr,
+    /// The plain-HTTP listener for `/metrics`, `/healthz` and `/readyz`.
+    pub metrics_listen: SocketAddr,
+    /// HTTP worker threads of the API listener; 0 means one per core.
+    pub workers: usize,
+    /// Seconds that in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            workers: 0,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// The API listener's certificate and the CAs that issue the platforms' client certificates.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSettings {
+    /// PEM certificate chain of the API server (leaf first).
+    pub certificate: PathBuf,
+    /// PEM (PKCS#8, SEC1 or PKCS#1) private key of the API server.
+    pub private_key: PathBuf,
+    /// PEM files with the CA certificates that platform client certificates must chain to.
+    pub client_ca: Vec<PathBuf>,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        Self {
+            certificate: PathBuf::from("pki/server.pem"),
+            private_key: PathBuf::from("pki/server.key"),
+            client_ca: vec![PathBuf::from("pki/platform-ca.pem")],
+        }
+    }
+}
+
+/// Database connection settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://...`; unset means `sqlite://DATA_DIR/gateway.db`.
+    pub url: Option<DatabaseUrl>,
+    /// Connections in the pool of this instance.
+    pub pool_size: u32,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+    /// How long a SQLite writer waits for a lock, in milliseconds.
+    pub sqlite_busy_timeout_ms: u32,
+    /// How long to wait for a free pooled connection, in seconds.
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            pool_size: 8,
+            migrate_on_start: true,
+            sqlite_busy_timeout_ms: 5_000,
+            acquire_timeout_secs: 5,
+        }
+    }
+}
+
+/// Bounds on what one request may cost.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest time a request may take in the gateway, in seconds.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 * 1024 * 1024,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+/// Token-bucket rate limit applied per platform (or operator) on the API listener.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Sustained requests per second per caller; 0 disables the limit.
+    pub requests_per_second: u32,
+    /// Requests a caller may make at once above the sustained rate.
+    pub burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            requests_per_second: 100,
+            burst: 200,
+        }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log pipelines.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `gateway=debug,info`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A platform or operator to register at start-up.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSeed {
+    /// Stable identifier, e.g. `shanghai`.
+    pub id: PlatformId,
+    /// `platform` or `operator`.
+    pub role: Role,
+    /// The province a platform serves (not for operators).
+    #[serde(default)]
+    pub province: Option<Province>,
+    /// Human-readable name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The client certificate (PEM) whose SHA-256 fingerprint identifies the caller.
+    pub certificate: PathBuf,
+}
+
+impl Settings {
+    /// Resolves a configured path against `data_dir` (absolute paths stay as they are).
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.data_dir.join(path)
+        }
+    }
+
+    /// The database URL in effect: the configured one or SQLite in `data_dir`.
+    pub fn database_url(&self) -> DatabaseUrl {
+        self.database
+            .url
+            .clone()
+            .unwrap_or_else(|| DatabaseUrl::Sqlite(self.data_dir.join("gateway.db")))
+    }
+
+    /// Checks the relations between settings that types alone cannot express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::invalid(
+                "database.pool_size",
+                "must be at least 1",
+            ));
+        }
+        if self.limits.max_body_bytes == 0 {
+            return Err(ConfigError::invalid(
+                "limits.max_body_bytes",
+                "must be at least 1",
+            ));
+        }
+        if self.limits.request_timeout_secs == 0 {
+            return Err(ConfigError::invalid(
+                "limits.request_timeout_secs",
+                "must be at least 1",
+            ));
+        }
+        if self.rate_limit.requests_per_second > 0 && self.rate_limit.burst == 0 {
+            return Err(ConfigError::invalid(
+                "rate_limit.burst",
+                "must be at least 1 when a rate is set",
+            ));
+        }
+        if self.tls.client_ca.is_empty() {
+            return Err(ConfigError::invalid(
+                "tls.client_ca",
+                "at least one platform CA is required",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, p) in self.platforms.iter().enumerate() {
+            if !seen.insert(p.id.as_str()) {
+                return Err(ConfigError::invalid(
+                    format!("platforms[{i}].id"),
+                    format!("`{}` is listed twice", p.id),
+                ));
+            }
+            match (p.role, p.province) {
+                (Role::Platform, None) => {
+                    return Err(ConfigError::invalid(
+                        format!("platforms[{i}].province"),
+                        "a platform needs its province",
+                    ));
+                }
+                (Role::Operator, Some(_)) => {
+                    return Err(ConfigError::invalid(
+                        format!("platforms[{i}].province"),
+                        "an operator has no province",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Which database backend, chosen explicitly by the URL scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: an embedded database file.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`: passed to libpq as written.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// The backend's name, for logs and metrics.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(path) = s.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(ConfigError::invalid(
+                    "database.url",
+                    "`sqlite://` needs a file path, e.g. sqlite://./data/gateway.db",
+                ));
+            }
+            if path.contains('?') {
+                return Err(ConfigError::invalid(
+                    "database.url",
+                    "SQLite URLs take no query parameters: the gateway sets WAL, foreign keys and the busy timeout itself",
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(s.to_owned()));
+        }
+        let scheme = s.split_once("://").map(|(scheme, _)| scheme);
+        Err(ConfigError::invalid(
+            "database.url",
+            match scheme {
+                Some(scheme) => {
+                    format!("unknown scheme `{scheme}://`: use sqlite://PATH or postgres://...")
+                }
+                None => "not a URL: use sqlite://PATH or postgres://...".to_owned(),
+            },
+        ))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    /// Shows the URL with any password masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => f.write_str(&mask_password(url)),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for DatabaseUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the settings (unknown key, wrong type).
+    #[error("invalid configuration in {origin}: {message}")]
+    Parse {
+        /// The file or environment variable.
+        origin: String,
+        /// The parser's explanation, naming the key.
+        message: String,
+    },
+    /// A value is out of its allowed range or inconsistent with another.
+    #[error("invalid configuration: `{key}` {message}")]
+    Invalid {
+        /// The key, e.g. `database.url`.
+        key: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Environment variables read by [`load`], with the key each one sets.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("GATEWAY_DATA_DIR", "data_dir"),
+    ("GATEWAY_LISTEN", "server.listen"),
+    ("GATEWAY_METRICS_LISTEN", "server.metrics_listen"),
+    ("GATEWAY_WORKERS", "server.workers"),
+    (
+        "GATEWAY_SHUTDOWN_TIMEOUT_SECS",
+        "server.shutdown_timeout_secs",
+    ),
+    ("GATEWAY_TLS_CERTIFICATE", "tls.certificate"),
+    ("GATEWAY_TLS_PRIVATE_KEY", "tls.private_key"),
+    ("GATEWAY_DATABASE_URL", "database.url"),
+    ("GATEWAY_DATABASE_POOL_SIZE", "database.pool_size"),
+    (
+        "GATEWAY_DATABASE_MIGRATE_ON_START",
+        "database.migrate_on_start",
+    ),
+    ("GATEWAY_MAX_BODY_BYTES", "limits.max_body_bytes"),
+    (
+        "GATEWAY_REQUEST_TIMEOUT_SECS",
+        "limits.request_timeout_secs",
+    ),
+    ("GATEWAY_RATE_LIMIT_RPS", "rate_limit.requests_per_second"),
+    ("GATEWAY_RATE_LIMIT_BURST", "rate_limit.burst"),
+    ("GATEWAY_LOG_FORMAT", "log.format"),
+    ("GATEWAY_LOG_LEVEL", "log.level"),
+];
+
+/// Command-line values that override the file and the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--data-dir`
+    pub data_dir: Option<PathBuf>,
+    /// `--listen`
+    pub listen: Option<SocketAddr>,
+    /// `--metrics-listen`
+    pub metrics_listen: Option<SocketAddr>,
+    /// `--database-url`
+    pub database_url: Option<DatabaseUrl>,
+    /// `--demo`
+    pub demo: bool,
+}
+
+/// Loads the settings: defaults, then `file`, then the environment `env`, then `overrides`.
+///
+/// The environment is passed in (not read here) so tests control it.
+pub fn load(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+    overrides: &Overrides,
+) -> Result<Settings, ConfigError> {
+    let mut table = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            toml::from_str::<toml::Table>(&text).map_err(|e| ConfigError::Parse {
+                origin: path.display().to_string(),
+                message: e.to_string(),
+            })?
+        }
+        None => toml::Table::new(),
+    };
+    for (name, value) in env {
+        if let Some((_, key)) = ENVIRONMENT.iter().find(|(var, _)| *var == name) {
+            set_key(&mut table, key, env_value(&value));
+        }
+    }
+    let origin = file.map_or_else(|| "the environment".to_owned(), |p| p.display().to_string());
+    let mut settings: Settings =
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                origin,
+                message: e.to_string(),
+            })?;
+    if let Some(dir) = &overrides.data_dir {
+        settings.data_dir = dir.clone();
+    }
+    if let Some(addr) = overrides.listen {
+        settings.server.listen = addr;
+    }
+    if let Some(addr) = overrides.metrics_listen {
+        settings.server.metrics_listen = addr;
+    }
+    if let Some(url) = &overrides.database_url {
+        settings.database.url = Some(url.clone());
+    }
+    settings.demo = overrides.demo;
+    settings.validate()?;
+    Ok(settings)
+}
+
+/// Reads an environment value as a TOML literal (numbers, booleans) or else as a string.
+fn env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+fn set_key(table: &mut toml::Table, dotted: &str, value: toml::Value) {
+    let mut current = table;
+    let mut parts = dotted.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            current.insert(part.to_owned(), value);
+            return;
+        }
+        let entry = current
+            .entry(part.to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        match entry {
+            toml::Value::Table(t) => current = t,
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("g.toml");
+        std::fs::write(&path, "[database]\nurll = \"sqlite://x.db\"\n").expect("write");
+        let err = load(Some(&path), [], &Overrides::default()).expect_err("must fail");
+        assert!(err.to_string().contains("unknown field `urll`"), "{err}");
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("g.toml");
+        std::fs::write(
+            &path,
+            "[server]\nlisten = \"127.0.0.1:1000\"\nworkers = 3\n[rate_limit]\nburst = 7\n",
+        )
+        .expect("write");
+        let env = [
+            ("GATEWAY_LISTEN".to_owned(), "127.0.0.1:2000".to_owned()),
+            ("GATEWAY_WORKERS".to_owned(), "4".to_owned()),
+            ("GATEWAY_TEST_POSTGRES_URL".to_owned(), "ignored".to_owned()),
+        ];
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:3000".parse().expect("addr")),
+            ..Overrides::default()
+        };
+        let s = load(Some(&path), env, &overrides).expect("loads");
+        assert_eq!(s.server.listen.port(), 3000);
+        assert_eq!(s.server.workers, 4);
+        assert_eq!(s.rate_limit.burst, 7);
+    }
+
+    #[test]
+    fn database_urls_are_explicit() {
+        assert_eq!(
+            "sqlite://./d/g.db".parse::<DatabaseUrl>().expect("sqlite"),
+            DatabaseUrl::Sqlite(PathBuf::from("./d/g.db"))
+        );
+        assert!(matches!(
+            "postgres:///db?host=/var/run/postgresql".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        let err = "sqlte://g.db".parse::<DatabaseUrl>().expect_err("typo");
+        assert!(
+            err.to_string().contains("unknown scheme `sqlte://`"),
+            "{err}"
+        );
+        let err = "gateway.db".parse::<DatabaseUrl>().expect_err("no scheme");
+        assert!(err.to_string().contains("not a URL"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let url: DatabaseUrl = "postgres://app:s3cret@db:5432/gw".parse().expect("url");
+        assert_eq!(url.to_string(), "postgres://app:***@db:5432/gw");
+    }
+}

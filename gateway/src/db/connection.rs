@@ -1,0 +1,83 @@
+//! The connection over both backends and the pool manager that opens it.
+
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+
+use super::DbError;
+use crate::config::DatabaseUrl;
+
+/// A connection to either backend; queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL through libpq.
+    Postgresql(PgConnection),
+    /// Embedded SQLite.
+    Sqlite(SqliteConnection),
+}
+
+/// Opens connections for the pool, with per-backend session settings.
+#[derive(Debug)]
+pub(super) struct Manager {
+    url: DatabaseUrl,
+    sqlite_busy_timeout_ms: u32,
+}
+
+impl Manager {
+    pub(super) fn new(url: DatabaseUrl, sqlite_busy_timeout_ms: u32) -> Self {
+        Manager {
+            url,
+            sqlite_busy_timeout_ms,
+        }
+    }
+
+    /// Opens one connection, keeping the driver's own error message.
+    pub(super) fn open(&self) -> Result<DbConnection, DbError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(|e| DbError::Unavailable(format!("PostgreSQL: {e}"))),
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                    && !parent.is_dir()
+                {
+                    return Err(DbError::Unavailable(format!(
+                        "SQLite: directory {} does not exist (the database file is created, its directory is not)",
+                        parent.display()
+                    )));
+                }
+                let path_text = path.to_str().ok_or_else(|| {
+                    DbError::Unavailable(format!("SQLite: path {} is not UTF-8", path.display()))
+                })?;
+                let mut conn = SqliteConnection::establish(path_text)
+                    .map_err(|e| DbError::Unavailable(format!("SQLite {}: {e}", path.display())))?;
+                // Behave like PostgreSQL: enforce foreign keys, let readers and a writer overlap,
+                // and wait for locks instead of failing at once.
+                diesel::sql_query(format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.sqlite_busy_timeout_ms
+                ))
+                .execute(&mut conn)
+                .map_err(|e| DbError::Unavailable(format!("SQLite {}: {e}", path.display())))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}

@@ -1,0 +1,141 @@
+//! Storage: one connection type over SQLite and PostgreSQL, a pool, and the repositories.
+//!
+//! The backend is chosen from the URL scheme (see [`crate::config::DatabaseUrl`]). diesel is
+//! blocking, so every query runs through [`Database::run`], which moves it off the async workers.
+
+pub mod audit;
+mod connection;
+mod migrate;
+pub mod platforms;
+mod schema;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use connection::DbConnection;
+pub use migrate::{MIGRATION_NAMES_POSTGRES, MIGRATION_NAMES_SQLITE};
+
+use crate::config::{DatabaseSettings, DatabaseUrl};
+
+/// Why a database operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database could not be reached or opened; the driver's own message is kept.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A query failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    /// The blocking task running the query was cancelled or panicked.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// A pool of connections to the configured database, cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<connection::Manager>,
+    url: Arc<DatabaseUrl>,
+}
+
+impl Database {
+    /// Opens the pool, connecting once first so that a bad URL or an unreachable server fails
+    /// here with the driver's own message.
+    pub fn connect(url: &DatabaseUrl, settings: &DatabaseSettings) -> Result<Self, DbError> {
+        let manager = connection::Manager::new(url.clone(), settings.sqlite_busy_timeout_ms);
+        // One direct connection first: r2d2 would retry and report only a timeout.
+        drop(manager.open()?);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(settings.acquire_timeout_secs.max(1)))
+            .test_on_check_out(false)
+            .build(manager)
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        Ok(Database {
+            pool,
+            url: Arc::new(url.clone()),
+        })
+    }
+
+    /// The URL this pool connects to (password masked when displayed).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Runs blocking database work on the blocking thread pool, keeping the tracing span.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Runs work on a pooled connection in the current (blocking) thread: for the CLI and start-up.
+    pub fn run_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        work(&mut conn)
+    }
+
+    /// Applies pending migrations (on PostgreSQL under an advisory lock, so concurrent instances
+    /// wait for each other). Returns the names of the migrations applied.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        self.run_blocking(migrate::run_pending)
+    }
+
+    /// Whether the database answers and every embedded migration has been applied.
+    pub async fn readiness(&self) -> Result<(), DbError> {
+        self.run(migrate::check_applied).await
+    }
+
+    /// Pool gauges: (connections open, connections idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// The configured maximum pool size.
+    pub fn pool_max(&self) -> u32 {
+        self.pool.max_size()
+    }
+}
+
+/// The current time as stored in the database: RFC 3339 UTC with microseconds, which sorts as text.
+pub fn now_text() -> String {
+    timestamp_text(time::OffsetDateTime::now_utc())
+}
+
+/// Formats an instant the way the database stores times.
+pub fn timestamp_text(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}

@@ -1,0 +1,105 @@
+//! Demo mode: a data directory that works on a fresh machine with nothing else.
+//!
+//! The committed demo PKI (`seeds/pki/`) is embedded in the binary. `serve --demo` writes the parts
+//! a user needs into `DATA_DIR/pki/` (once; later runs reuse them) and registers the three demo
+//! platforms and the operator. Outside demo mode these certificates are refused (their keys are
+//! public), see [`is_demo_certificate`].
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::config::{PlatformSeed, Settings};
+use crate::registry::{CertFingerprint, Province, Role};
+
+macro_rules! embed {
+    ($($path:literal),+ $(,)?) => {
+        &[$(($path, include_bytes!(concat!("../../seeds/pki/", $path)) as &[u8])),+]
+    };
+}
+
+/// Files written under `DATA_DIR/pki/`, as (relative path, content).
+const FILES: &[(&str, &[u8])] = embed![
+    "server-ca.pem",
+    "server.pem",
+    "server.key",
+    "platform-ca.pem",
+    "platforms/shanghai.pem",
+    "platforms/shanghai.key",
+    "platforms/jiangsu.pem",
+    "platforms/jiangsu.key",
+    "platforms/zhejiang.pem",
+    "platforms/zhejiang.key",
+    "platforms/operator.pem",
+    "platforms/operator.key",
+    "platforms/intruder.pem",
+    "platforms/intruder.key",
+    "platforms/intruder-ca.pem",
+    "platforms/expired.pem",
+    "platforms/expired.key",
+];
+
+/// SHA-256 fingerprints of every certificate in the committed demo PKI.
+const FINGERPRINTS: &str = include_str!("../../seeds/pki/fingerprints.txt");
+
+/// Whether a certificate belongs to the committed demo PKI.
+pub fn is_demo_certificate(fingerprint: &CertFingerprint) -> bool {
+    FINGERPRINTS
+        .split_whitespace()
+        .filter_map(|token| token.parse::<CertFingerprint>().ok())
+        .any(|fp| &fp == fingerprint)
+}
+
+/// The demo platforms and operator, as registry seeds.
+fn demo_platforms() -> Vec<PlatformSeed> {
+    let platform = |id: &str, province: Province, name: &str| PlatformSeed {
+        id: id
+            .parse()
+            .unwrap_or_else(|_| unreachable!("demo ids are well-formed")),
+        role: Role::Platform,
+        province: Some(province),
+        name: Some(name.to_owned()),
+        certificate: PathBuf::from(format!("pki/platforms/{id}.pem")),
+    };
+    vec![
+        platform("shanghai", Province::Shanghai, "上海市公共资源交易平台"),
+        platform("jiangsu", Province::Jiangsu, "江苏省公共资源交易平台"),
+        platform("zhejiang", Province::Zhejiang, "浙江省公共资源交易平台"),
+        PlatformSeed {
+            id: "operator"
+                .parse()
+                .unwrap_or_else(|_| unreachable!("demo ids are well-formed")),
+            role: Role::Operator,
+            province: None,
+            name: Some("YRD gateway operations".to_owned()),
+            certificate: PathBuf::from("pki/platforms/operator.pem"),
+        },
+    ]
+}
+
+/// Creates (or reuses) the demo data directory and points the settings at it.
+pub fn prepare(settings: &mut Settings) -> io::Result<()> {
+    let pki = settings.data_dir.join("pki");
+    std::fs::create_dir_all(pki.join("platforms"))?;
+    for (relative, content) in FILES {
+        write_once(&pki.join(relative), content)?;
+    }
+    if settings.platforms.is_empty() {
+        settings.platforms = demo_platforms();
+    }
+    Ok(())
+}
+
+/// Writes a file unless it exists; keys are readable by the owner only.
+fn write_once(path: &Path, content: &[u8]) -> io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content)?;
+    #[cfg(unix)]
+    if path.extension().is_some_and(|e| e == "key") {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path)
+}

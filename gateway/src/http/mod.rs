@@ -1,0 +1,31 @@
+//! The HTTP layer: shared state, extractors and the middleware every API request passes through.
+//!
+//! Order, outermost first: request id, metrics, problem normalisation, authentication, rate limit,
+//! then the route with its timeout. Middleware never returns `Err`: refusals are responses, so the outer
+//! layers (request id, metrics) see and label them.
+
+pub mod authn;
+pub mod extract;
+pub mod observe;
+pub mod problems;
+pub mod rate_limit;
+pub mod request_id;
+pub mod timeout;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Database;
+use crate::metrics::Metrics;
+
+/// What every handler can reach, built once at start-up.
+pub struct AppState {
+    /// The database pool.
+    pub db: Database,
+    /// The metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// The settings in effect.
+    pub settings: Arc<Settings>,
+    /// Per-caller request budget.
+    pub limiter: rate_limit::RateLimiter,
+}

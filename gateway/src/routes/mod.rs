@@ -1,0 +1,76 @@
+//! The route table: one list of (method, path, handler) that registers the routes and that the
+//! OpenAPI test reads, so the description cannot drift from what is served.
+
+mod admin;
+mod health;
+mod openapi;
+mod whoami;
+
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+use crate::problem::ApiError;
+
+macro_rules! route_table {
+    ($($path:literal => { $($method:ident : $handler:path),+ $(,)? }),+ $(,)?) => {
+        /// Every route of the API listener as (method, path pattern).
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
+
+        /// Registers every route of the API listener.
+        pub fn api(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::method(Method::$method).to($handler)))+
+                        .default_service(web::to(method_not_allowed))
+                        .wrap(from_fn(crate::http::timeout::middleware)),
+                );
+            )+
+        }
+    };
+}
+
+route_table! {
+    "/healthz" => { GET: health::alive },
+    "/readyz" => { GET: health::ready },
+    "/openapi.json" => { GET: openapi::document },
+    "/v1/whoami" => { GET: whoami::get },
+    "/v1/admin/platforms" => { GET: admin::list_platforms },
+    "/v1/admin/platforms/{id}" => { GET: admin::get_platform },
+    "/v1/admin/platforms/{id}/suspend" => { POST: admin::suspend },
+    "/v1/admin/platforms/{id}/resume" => { POST: admin::resume },
+    "/v1/admin/platforms/{id}/certificate" => { PUT: admin::rotate_certificate },
+    "/v1/admin/audit" => { GET: admin::audit },
+}
+
+/// Registers the routes of the plain-HTTP metrics listener.
+pub fn metrics_listener(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/metrics")
+            .route(web::get().to(health::metrics))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/healthz")
+            .route(web::get().to(health::alive))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(health::ready))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    ApiError::MethodNotAllowed(req.method().to_string()).error_response()
+}
+
+/// The answer for paths that match no route.
+pub async fn no_route(req: HttpRequest) -> HttpResponse {
+    ApiError::NoRoute(format!("{} {}", req.method(), req.path())).error_response()
+}
+
+/// The OpenAPI description served at `/openapi.json` (kept in `schemas/openapi.json`).
+pub const OPENAPI: &str = include_str!("../../../schemas/openapi.json");

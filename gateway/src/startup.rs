@@ -1,0 +1,324 @@
+//! Start-up in one function, used by `gateway serve` and by the tests alike.
+//!
+//! [`Application::build`] opens the database, applies migrations, seeds the registry, builds the
+//! TLS configuration and binds both listeners; [`Application::run_until_stopped`] serves them.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use diesel::Connection;
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::db::{Database, DbError, audit, platforms};
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::problem::ApiError;
+use crate::registry::CertFingerprint;
+use crate::{demo, routes, tls};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The configuration is inconsistent with the files it names.
+    #[error("{0}")]
+    Config(String),
+    /// The demo data directory could not be prepared.
+    #[error("demo data: {0}")]
+    Demo(#[from] std::io::Error),
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The TLS configuration is unusable.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Metrics could not be registered (a programming error).
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// A gateway with its listeners bound, ready to serve.
+pub struct Application {
+    api_addr: SocketAddr,
+    metrics_addr: SocketAddr,
+    api: Server,
+    metrics: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Builds everything the gateway needs and binds its listeners (port 0 picks a free port).
+    ///
+    /// In demo mode the data directory, demo PKI and registry are created first (or reused).
+    pub fn build(mut settings: Settings) -> Result<Self, StartupError> {
+        if settings.demo {
+            demo::prepare(&mut settings)?;
+        }
+        let metrics = Arc::new(Metrics::new()?);
+        let db = Database::connect(&settings.database_url(), &settings.database)?;
+        if settings.database.migrate_on_start {
+            let applied = db.migrate()?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "migrations applied");
+            }
+        }
+        let client_cas = settings
+            .tls
+            .client_ca
+            .iter()
+            .map(|p| tls::read_certificates(&settings.resolve(p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !settings.demo {
+            refuse_demo_material(&settings, &client_cas)?;
+        }
+        seed_registry(&settings, &db)?;
+        let tls_config = tls::server_config(
+            &settings.resolve(&settings.tls.certificate),
+            &settings.resolve(&settings.tls.private_key),
+            &client_cas,
+            metrics.tls_handshake_failures.clone(),
+        )?;
+
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            db,
+            metrics,
+            limiter: http::rate_limit::RateLimiter::new(&settings.rate_limit),
+            settings: settings.clone(),
+        });
+
+        let api_listener = bind(settings.server.listen)?;
+        let metrics_listener = bind(settings.server.metrics_listen)?;
+        let api_addr = local_addr(&api_listener, settings.server.listen)?;
+        let metrics_addr = local_addr(&metrics_listener, settings.server.metrics_listen)?;
+
+        let api_state = state.clone();
+        let limit = settings.limits.max_body_bytes;
+        let mut api = HttpServer::new(move || {
+            App::new()
+                .app_data(api_state.clone())
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(limit)
+                        .error_handler(json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .configure(routes::api)
+                .default_service(web::to(routes::no_route))
+                .wrap(from_fn(http::rate_limit::middleware))
+                .wrap(from_fn(http::authn::middleware))
+                .wrap(from_fn(http::problems::middleware))
+                .wrap(from_fn(http::observe::middleware))
+                .wrap(from_fn(http::request_id::middleware))
+        })
+        .on_connect(tls::on_connect)
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(10));
+        if settings.server.workers > 0 {
+            api = api.workers(settings.server.workers);
+        }
+        let api = api
+            .listen_rustls_0_23(api_listener, tls_config)
+            .map_err(|source| StartupError::Bind {
+                addr: api_addr,
+                source,
+            })?
+            .run();
+
+        let metrics_state = state.clone();
+        let metrics = HttpServer::new(move || {
+            App::new()
+                .app_data(metrics_state.clone())
+                .configure(routes::metrics_listener)
+                .default_service(web::to(routes::no_route))
+                .wrap(from_fn(http::problems::middleware))
+                .wrap(from_fn(http::request_id::middleware))
+        })
+        .workers(1)
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .listen(metrics_listener)
+        .map_err(|source| StartupError::Bind {
+            addr: metrics_addr,
+            source,
+        })?
+        .run();
+
+        Ok(Application {
+            api_addr,
+            metrics_addr,
+            api,
+            metrics,
+            state,
+        })
+    }
+
+    /// The bound API address (HTTPS).
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// The bound metrics address (plain HTTP).
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics_addr
+    }
+
+    /// The database pool, for tests and CLI commands that share the application's.
+    pub fn database(&self) -> &Database {
+        &self.state.db
+    }
+
+    /// Handles that stop both listeners gracefully.
+    pub fn handles(&self) -> (ServerHandle, ServerHandle) {
+        (self.api.handle(), self.metrics.handle())
+    }
+
+    /// Serves until both listeners stop (SIGINT/SIGTERM stop them gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let api_handle = self.api.handle();
+        let metrics_handle = self.metrics.handle();
+        let api = async {
+            let result = self.api.await;
+            metrics_handle.stop(true).await;
+            result
+        };
+        let metrics = async {
+            let result = self.metrics.await;
+            api_handle.stop(true).await;
+            result
+        };
+        let (api, metrics) = tokio::join!(api, metrics);
+        api.and(metrics)
+    }
+}
+
+fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })
+}
+
+fn local_addr(listener: &TcpListener, addr: SocketAddr) -> Result<SocketAddr, StartupError> {
+    listener
+        .local_addr()
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+/// Registers the configured platforms that the registry does not know yet.
+fn seed_registry(settings: &Settings, db: &Database) -> Result<(), StartupError> {
+    let mut seeds = Vec::new();
+    for seed in &settings.platforms {
+        let path = settings.resolve(&seed.certificate);
+        let certs = tls::read_certificates(&path)?;
+        let fingerprint = CertFingerprint::of_der(certs[0].as_ref());
+        seeds.push((seed.clone(), fingerprint));
+    }
+    db.run_blocking(|conn| {
+        conn.transaction::<_, DbError, _>(|conn| {
+            for (seed, fingerprint) in &seeds {
+                let name = seed.name.clone().unwrap_or_else(|| seed.id.to_string());
+                let added = platforms::insert_if_missing(
+                    conn,
+                    &seed.id,
+                    seed.role,
+                    seed.province,
+                    &name,
+                    fingerprint,
+                )?;
+                if added {
+                    audit::append(
+                        conn,
+                        &audit::AuditEntry {
+                            actor: "config",
+                            action: "platform.register",
+                            subject: &format!("platform:{}", seed.id),
+                            request_id: "startup",
+                            content_sha256: Some(fingerprint.as_str()),
+                            detail: json!({"role": seed.role, "province": seed.province}),
+                        },
+                    )?;
+                    tracing::info!(platform = %seed.id, "registered from configuration");
+                }
+            }
+            Ok(())
+        })
+    })?;
+    Ok(())
+}
+
+/// Outside demo mode, refuses every certificate of the committed demo PKI.
+fn refuse_demo_material(
+    settings: &Settings,
+    client_cas: &[Vec<rustls::pki_types::CertificateDer<'static>>],
+) -> Result<(), StartupError> {
+    let server = tls::read_certificates(&settings.resolve(&settings.tls.certificate))?;
+    let mut named = vec![("tls.certificate".to_owned(), server)];
+    for (i, certs) in client_cas.iter().enumerate() {
+        named.push((format!("tls.client_ca[{i}]"), certs.clone()));
+    }
+    for (i, seed) in settings.platforms.iter().enumerate() {
+        named.push((
+            format!("platforms[{i}].certificate"),
+            tls::read_certificates(&settings.resolve(&seed.certificate))?,
+        ));
+    }
+    for (key, certs) in named {
+        for cert in certs {
+            let fp = CertFingerprint::of_der(cert.as_ref());
+            if demo::is_demo_certificate(&fp) {
+                return Err(StartupError::Config(format!(
+                    "`{key}` is a certificate of the committed demo PKI (sha256 {}): its private key is public. \
+                     Use your own PKI, or run with --demo",
+                    fp.as_str()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            ApiError::PayloadTooLarge { limit: *limit }
+        }
+        E::ContentType => ApiError::invalid(
+            "content-type",
+            "unsupported-media-type",
+            "the body must be application/json",
+        ),
+        E::Deserialize(e) => ApiError::invalid(
+            format!("/ (line {}, column {})", e.line(), e.column()),
+            "invalid-json",
+            e.to_string(),
+        ),
+        other => ApiError::invalid("/", "invalid-body", other.to_string()),
+    };
+    api.into()
+}
+
+fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::invalid("?", "invalid-query", err.to_string()).into()
+}
+
+fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::invalid("{path}", "invalid-path", err.to_string()).into()
+}
