@@ -10,8 +10,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, DatabaseUrl, Overrides, Settings};
 use crate::db::Database;
+use crate::problem::ApiError;
 use crate::startup::{Application, StartupError};
 use crate::telemetry;
+use interchange::Dialect;
 
 /// The YRD demonstration-zone public-resource trading gateway.
 #[derive(Debug, Parser)]
@@ -41,6 +43,33 @@ enum Command {
     Migrate {
         #[command(flatten)]
         common: CommonArgs,
+    },
+    /// Translate an announcement: the result on stdout (warnings on stderr), exit 0; or the
+    /// problem document on stdout, exit 1, when the input has errors.
+    Translate {
+        /// Source format: canonical, shanghai, jiangsu, zhejiang.
+        #[arg(long, value_name = "DIALECT")]
+        from: String,
+        /// Target format: canonical, shanghai, jiangsu, zhejiang, ocds.
+        #[arg(long, value_name = "DIALECT")]
+        to: String,
+        /// TOML configuration file (for the `[validation]` settings).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The document; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+    },
+    /// Validate an announcement: `{"valid":true,...}` on stdout (warnings on stderr), exit 0; or
+    /// the problem document on stdout, exit 1.
+    Validate {
+        /// The document's format: canonical, shanghai, jiangsu, zhejiang.
+        #[arg(long, value_name = "DIALECT")]
+        dialect: String,
+        /// TOML configuration file (for the `[validation]` settings).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The document; `-` reads standard input.
+        file: PathBuf,
     },
     /// Load and check the configuration, print it (secrets masked) and exit.
     CheckConfig {
@@ -78,12 +107,15 @@ pub fn main() -> ExitCode {
             eprintln!("gateway: {message}");
             ExitCode::from(1)
         }
+        Err(Failure::Invalid) => ExitCode::from(1),
     }
 }
 
 enum Failure {
     Usage(String),
     Runtime(String),
+    /// The input document has errors; the problem document was printed.
+    Invalid,
 }
 
 impl From<StartupError> for Failure {
@@ -141,6 +173,35 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Translate {
+            from,
+            to,
+            config,
+            file,
+        } => {
+            let from = parse_dialect(&from, true)?;
+            let to = parse_dialect(&to, false)?;
+            let input = read_input(file.as_deref())?;
+            let translated = translate_document(config.as_deref(), from, to, &input)?;
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&translated)
+                .map_err(|e| Failure::Runtime(format!("cannot write the result: {e}")))
+        }
+        Command::Validate {
+            dialect,
+            config,
+            file,
+        } => {
+            let dialect = parse_dialect(&dialect, true)?;
+            let input = read_input(Some(&file))?;
+            translate_document(config.as_deref(), dialect, Dialect::Canonical, &input)?;
+            println!(
+                "{}",
+                serde_json::json!({"valid": true, "dialect": dialect.name()})
+            );
+            Ok(())
+        }
         Command::CheckConfig { common, demo } => {
             let settings = load(
                 &common,
@@ -156,6 +217,64 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 settings.database_url()
             );
             Ok(())
+        }
+    }
+}
+
+fn parse_dialect(name: &str, input: bool) -> Result<Dialect, Failure> {
+    let d: Dialect = name
+        .parse()
+        .map_err(|e: interchange::UnknownDialect| Failure::Usage(e.to_string()))?;
+    if input && !d.is_input() {
+        return Err(Failure::Usage(format!("`{d}` is an output format only")));
+    }
+    Ok(d)
+}
+
+fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    match file {
+        None => {
+            let mut buffer = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buffer)
+                .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+            Ok(buffer)
+        }
+        Some(path) if path.as_os_str() == "-" => read_input(None),
+        Some(path) => std::fs::read(path)
+            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// Translates with the configured validation policy; warnings go to stderr, a problem document
+/// with every finding to stdout.
+fn translate_document(
+    config: Option<&std::path::Path>,
+    from: Dialect,
+    to: Dialect,
+    input: &[u8],
+) -> Result<Vec<u8>, Failure> {
+    let settings = config::load(config, std::env::vars(), &Overrides::default())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let tables = interchange::Tables::builtin()
+        .map_err(|e| Failure::Runtime(format!("announcement code tables: {e}")))?;
+    match interchange::translate(from, to, input, &tables, &settings.validation.policy()) {
+        Ok(translated) => {
+            for w in &translated.warnings {
+                eprintln!(
+                    "warning: {} at {}: {} / {}",
+                    w.code, w.path, w.message_en, w.message_zh
+                );
+            }
+            Ok(translated.bytes)
+        }
+        Err(findings) => {
+            let problem = ApiError::from(findings).problem();
+            let text = serde_json::to_string_pretty(&problem)
+                .map_err(|e| Failure::Runtime(format!("cannot print the findings: {e}")))?;
+            println!("{text}");
+            Err(Failure::Invalid)
         }
     }
 }

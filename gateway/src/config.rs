@@ -29,6 +29,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Per-platform request rate limits.
     pub rate_limit: RateLimitSettings,
+    /// How strictly announcements are validated.
+    pub validation: ValidationSettings,
     /// Log output.
     pub log: LogSettings,
     /// Platforms and operators to register on start-up (existing entries are left as they are).
@@ -47,6 +49,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             limits: Limits::default(),
             rate_limit: RateLimitSettings::default(),
+            validation: ValidationSettings::default(),
             log: LogSettings::default(),
             platforms: Vec::new(),
             demo: false,
@@ -167,6 +170,67 @@ impl Default for RateLimitSettings {
     }
 }
 
+/// How strictly announcements are validated (see `interchange::ValidationPolicy`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidationSettings {
+    /// `warning` or `error`: a credit code whose GB 32100 check character is wrong.
+    pub credit_code_check_digit: RuleSeverity,
+    /// `warning`, `error` or `off`: a construction or procurement tender whose bidding period is
+    /// shorter than `min_bidding_days`.
+    pub min_bidding_period: RuleSeverity,
+    /// Statutory minimum days from the document window's start to the bid deadline.
+    pub min_bidding_days: u32,
+    /// Largest announcement document, in bytes.
+    pub max_document_bytes: usize,
+    /// Deepest nesting of XML elements or JSON values in a document.
+    pub max_depth: usize,
+}
+
+impl Default for ValidationSettings {
+    fn default() -> Self {
+        let policy = interchange::ValidationPolicy::default();
+        Self {
+            credit_code_check_digit: RuleSeverity::Warning,
+            min_bidding_period: RuleSeverity::Warning,
+            min_bidding_days: policy.min_bidding_days,
+            max_document_bytes: policy.max_bytes,
+            max_depth: policy.max_depth,
+        }
+    }
+}
+
+impl ValidationSettings {
+    /// The validation policy these settings describe.
+    pub fn policy(&self) -> interchange::ValidationPolicy {
+        use interchange::Severity;
+        let severity = |r: RuleSeverity| match r {
+            RuleSeverity::Error => Some(Severity::Error),
+            RuleSeverity::Warning => Some(Severity::Warning),
+            RuleSeverity::Off => None,
+        };
+        interchange::ValidationPolicy {
+            credit_check_digit: severity(self.credit_code_check_digit).unwrap_or(Severity::Warning),
+            min_bidding_days: self.min_bidding_days,
+            min_bidding_period: severity(self.min_bidding_period),
+            max_bytes: self.max_document_bytes,
+            max_depth: self.max_depth,
+        }
+    }
+}
+
+/// How a validation rule reports what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSeverity {
+    /// The document is refused.
+    Error,
+    /// The document is accepted and the finding reported.
+    Warning,
+    /// The rule is not applied.
+    Off,
+}
+
 /// Log output.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -256,6 +320,18 @@ impl Settings {
             return Err(ConfigError::invalid(
                 "rate_limit.burst",
                 "must be at least 1 when a rate is set",
+            ));
+        }
+        if self.validation.credit_code_check_digit == RuleSeverity::Off {
+            return Err(ConfigError::invalid(
+                "validation.credit_code_check_digit",
+                "is `warning` or `error` (a bad check digit is always reported)",
+            ));
+        }
+        if self.validation.max_document_bytes == 0 || self.validation.max_depth == 0 {
+            return Err(ConfigError::invalid(
+                "validation.max_document_bytes",
+                "and validation.max_depth must be at least 1",
             ));
         }
         if self.tls.client_ca.is_empty() {
@@ -453,6 +529,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     ("GATEWAY_RATE_LIMIT_RPS", "rate_limit.requests_per_second"),
     ("GATEWAY_RATE_LIMIT_BURST", "rate_limit.burst"),
+    (
+        "GATEWAY_VALIDATION_CREDIT_CODE_CHECK_DIGIT",
+        "validation.credit_code_check_digit",
+    ),
+    (
+        "GATEWAY_VALIDATION_MIN_BIDDING_PERIOD",
+        "validation.min_bidding_period",
+    ),
     ("GATEWAY_LOG_FORMAT", "log.format"),
     ("GATEWAY_LOG_LEVEL", "log.level"),
 ];

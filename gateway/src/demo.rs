@@ -8,8 +8,12 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use interchange::Dialect;
+
 use crate::config::{PlatformSeed, Settings};
-use crate::registry::{CertFingerprint, Province, Role};
+use crate::http::AppState;
+use crate::registry::{CertFingerprint, PlatformId, Province, Role};
+use crate::startup::StartupError;
 
 macro_rules! embed {
     ($($path:literal),+ $(,)?) => {
@@ -47,6 +51,80 @@ pub fn is_demo_certificate(fingerprint: &CertFingerprint) -> bool {
         .split_whitespace()
         .filter_map(|token| token.parse::<CertFingerprint>().ok())
         .any(|fp| &fp == fingerprint)
+}
+
+/// Announcements published on a fresh demo database, as (platform, dialect, document).
+const ANNOUNCEMENTS: &[(&str, Dialect, &[u8])] = &[
+    (
+        "shanghai",
+        Dialect::Shanghai,
+        include_bytes!("../../seeds/announcements/shanghai/ok/01-construction-tender.xml"),
+    ),
+    (
+        "shanghai",
+        Dialect::Shanghai,
+        include_bytes!("../../seeds/announcements/shanghai/ok/05-construction-candidates.xml"),
+    ),
+    (
+        "jiangsu",
+        Dialect::Jiangsu,
+        include_bytes!("../../seeds/announcements/jiangsu/ok/01-construction-tender.json"),
+    ),
+    (
+        "jiangsu",
+        Dialect::Jiangsu,
+        include_bytes!("../../seeds/announcements/jiangsu/ok/05-construction-candidates.json"),
+    ),
+    (
+        "zhejiang",
+        Dialect::Zhejiang,
+        include_bytes!("../../seeds/announcements/zhejiang/ok/01-construction-tender.json"),
+    ),
+    (
+        "zhejiang",
+        Dialect::Zhejiang,
+        include_bytes!("../../seeds/announcements/zhejiang/ok/05-construction-candidates.json"),
+    ),
+];
+
+/// Publishes the demo announcements when the database holds none, through the same path as
+/// `POST /v1/announcements`. Returns how many were stored.
+pub fn seed_announcements(state: &AppState) -> Result<usize, StartupError> {
+    let empty = state.db.run_blocking(|conn| {
+        Ok(crate::db::announcements::search(
+            conn,
+            &crate::db::announcements::Search {
+                limit: 1,
+                ..Default::default()
+            },
+        )?
+        .is_empty())
+    })?;
+    if !empty {
+        return Ok(0);
+    }
+    let mut stored = 0;
+    for (platform, dialect, body) in ANNOUNCEMENTS {
+        let publisher: PlatformId = platform
+            .parse()
+            .unwrap_or_else(|_| unreachable!("demo ids are well-formed"));
+        let prepared = crate::exchange::prepare(
+            state,
+            &publisher,
+            *dialect,
+            body,
+            "demo-seed".to_owned(),
+            None,
+        )
+        .map_err(|e| {
+            StartupError::Config(format!("demo announcement of {platform} is refused: {e}"))
+        })?;
+        state
+            .db
+            .run_blocking(|conn| crate::db::announcements::publish(conn, &prepared.document))?;
+        stored += 1;
+    }
+    Ok(stored)
 }
 
 /// The demo platforms and operator, as registry seeds.

@@ -23,6 +23,14 @@ pub struct Metrics {
     pub db_pool_max: IntGauge,
     /// `gateway_rate_limited_total{platform}`
     pub rate_limited: IntCounterVec,
+    /// `gateway_translations_total{from,to,outcome}`
+    pub translations: IntCounterVec,
+    /// `gateway_translation_duration_seconds{from,to}`
+    pub translation_duration: HistogramVec,
+    /// `gateway_validation_findings_total{dialect,rule,severity}`
+    pub validation_findings: IntCounterVec,
+    /// `gateway_announcements_published_total{platform,kind}`
+    pub announcements_published: IntCounterVec,
 }
 
 /// Why a metric could not be registered: only possible through a programming error (a duplicate).
@@ -74,6 +82,37 @@ impl Metrics {
             ),
             &["platform"],
         )?;
+        let translations = IntCounterVec::new(
+            Opts::new(
+                "gateway_translations_total",
+                "Announcement translations and validations, by source and target dialect and outcome (ok, invalid).",
+            ),
+            &["from", "to", "outcome"],
+        )?;
+        let translation_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "gateway_translation_duration_seconds",
+                "Time to parse, validate and render one announcement, by source and target dialect.",
+            )
+            .buckets(vec![
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+            ]),
+            &["from", "to"],
+        )?;
+        let validation_findings = IntCounterVec::new(
+            Opts::new(
+                "gateway_validation_findings_total",
+                "Findings reported about submitted announcements, by dialect, rule id and severity.",
+            ),
+            &["dialect", "rule", "severity"],
+        )?;
+        let announcements_published = IntCounterVec::new(
+            Opts::new(
+                "gateway_announcements_published_total",
+                "Announcement versions stored (new notices and new versions), by publishing platform and notice kind.",
+            ),
+            &["platform", "kind"],
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new(
                 "gateway_build_info",
@@ -91,6 +130,10 @@ impl Metrics {
         registry.register(Box::new(db_pool_connections.clone()))?;
         registry.register(Box::new(db_pool_max.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
+        registry.register(Box::new(translations.clone()))?;
+        registry.register(Box::new(translation_duration.clone()))?;
+        registry.register(Box::new(validation_findings.clone()))?;
+        registry.register(Box::new(announcements_published.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Metrics {
             registry,
@@ -100,6 +143,10 @@ impl Metrics {
             db_pool_connections,
             db_pool_max,
             rate_limited,
+            translations,
+            translation_duration,
+            validation_findings,
+            announcements_published,
         })
     }
 

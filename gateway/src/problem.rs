@@ -16,12 +16,31 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// One finding about one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    /// Where: a JSON pointer (`/certificate`) or a query parameter (`?limit`).
+    /// Where: a JSON pointer (`/certificate`), a query parameter (`?limit`), or a path in a
+    /// submitted document (XPath-like for XML).
     pub path: String,
     /// A stable code for the finding.
     pub code: String,
-    /// What is wrong, for people.
+    /// What is wrong, for people (English).
     pub message: String,
+    /// The same in Chinese, where the finding has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
+    /// `error` or `warning`, for document findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<&'static str>,
+}
+
+impl From<&interchange::Finding> for FieldError {
+    fn from(f: &interchange::Finding) -> Self {
+        FieldError {
+            path: f.path.clone(),
+            code: f.code.clone(),
+            message: f.message_en.clone(),
+            message_zh: Some(f.message_zh.clone()),
+            severity: Some(f.severity.as_str()),
+        }
+    }
 }
 
 /// Everything an API request can fail with.
@@ -62,6 +81,25 @@ pub enum ApiError {
         /// Findings with field paths.
         errors: Vec<FieldError>,
     },
+    /// A submitted document has errors (every finding, warnings included).
+    #[error("{detail}")]
+    InvalidDocument {
+        /// Summary.
+        detail: String,
+        /// Every finding, with its path in the document.
+        findings: Vec<FieldError>,
+    },
+    /// A platform sent a document that says another platform published it.
+    #[error("platform `{caller}` may not act for platform `{declared}`")]
+    ActingForAnother {
+        /// The authenticated caller.
+        caller: String,
+        /// The platform the document names as its source.
+        declared: String,
+    },
+    /// The body's media type is not the one this route takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -92,6 +130,8 @@ impl ApiError {
                 path: path.into(),
                 code: code.to_owned(),
                 message,
+                message_zh: None,
+                severity: None,
             }],
         }
     }
@@ -108,12 +148,31 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::InvalidRequest { .. } => "invalid-request",
+            ApiError::InvalidDocument { .. } => "invalid-document",
+            ApiError::ActingForAnother { .. } => "acting-for-another-platform",
+            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Timeout(_) => "timeout",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
+    }
+
+    /// The problem document of this error (what the client sees).
+    pub fn problem(&self) -> Problem {
+        let mut problem = Problem::new(
+            self.code(),
+            self.title(),
+            self.status_code(),
+            self.to_string(),
+        );
+        match self {
+            ApiError::InvalidRequest { errors, .. } => problem.errors = errors.clone(),
+            ApiError::InvalidDocument { findings, .. } => problem.errors = findings.clone(),
+            _ => {}
+        }
+        problem
     }
 
     fn title(&self) -> &'static str {
@@ -127,11 +186,27 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::PayloadTooLarge { .. } => "Request body too large",
             ApiError::InvalidRequest { .. } => "Invalid request",
+            ApiError::InvalidDocument { .. } => "Invalid document",
+            ApiError::ActingForAnother { .. } => "Acting for another platform",
+            ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::Conflict(_) => "Conflict",
             ApiError::RateLimited { .. } => "Too many requests",
             ApiError::Timeout(_) => "Request timed out",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
+        }
+    }
+}
+
+impl From<interchange::Findings> for ApiError {
+    fn from(findings: interchange::Findings) -> Self {
+        let errors = findings.errors().count();
+        ApiError::InvalidDocument {
+            detail: format!(
+                "the document has {errors} error(s) and {} warning(s)",
+                findings.0.len() - errors
+            ),
+            findings: findings.0.iter().map(FieldError::from).collect(),
         }
     }
 }
@@ -192,11 +267,15 @@ impl ResponseError for ApiError {
             ApiError::ClientCertificateRequired => StatusCode::UNAUTHORIZED,
             ApiError::UnregisteredCertificate
             | ApiError::PlatformSuspended(_)
-            | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            | ApiError::Forbidden(_)
+            | ApiError::ActingForAnother { .. } => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::InvalidRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidRequest { .. } | ApiError::InvalidDocument { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -217,8 +296,10 @@ impl ResponseError for ApiError {
             self.status_code(),
             self.to_string(),
         );
-        if let ApiError::InvalidRequest { errors, .. } = self {
-            problem.errors = errors.clone();
+        match self {
+            ApiError::InvalidRequest { errors, .. } => problem.errors = errors.clone(),
+            ApiError::InvalidDocument { findings, .. } => problem.errors = findings.clone(),
+            _ => {}
         }
         let mut response = problem.response();
         if let ApiError::RateLimited { retry_after_secs } = self {

@@ -44,6 +44,9 @@ pub enum StartupError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The built-in announcement code tables do not parse (a build defect).
+    #[error("announcement code tables: {0}")]
+    Tables(#[from] interchange::TableError),
     /// Metrics could not be registered (a programming error).
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -67,13 +70,7 @@ impl Application {
             demo::prepare(&mut settings)?;
         }
         let metrics = Arc::new(Metrics::new()?);
-        let db = Database::connect(&settings.database_url(), &settings.database)?;
-        if settings.database.migrate_on_start {
-            let applied = db.migrate()?;
-            if !applied.is_empty() {
-                tracing::info!(?applied, "migrations applied");
-            }
-        }
+        // Refuse the public demo keys before touching anything else.
         let client_cas = settings
             .tls
             .client_ca
@@ -83,7 +80,26 @@ impl Application {
         if !settings.demo {
             refuse_demo_material(&settings, &client_cas)?;
         }
-        seed_registry(&settings, &db)?;
+        let db = Database::connect(&settings.database_url(), &settings.database)?;
+        if settings.database.migrate_on_start {
+            let applied = db.migrate()?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "migrations applied");
+            }
+        }
+        // `database.migrate_on_start = false` on a database not migrated yet: serve anyway so that
+        // `/readyz` reports it; seeding waits for the first start after migrating.
+        let migrated = match db.check_migrations() {
+            Ok(()) => {
+                seed_registry(&settings, &db)?;
+                true
+            }
+            Err(DbError::Migration(reason)) => {
+                tracing::warn!(%reason, "nothing seeded: the database is not migrated");
+                false
+            }
+            Err(e) => return Err(e.into()),
+        };
         let tls_config = tls::server_config(
             &settings.resolve(&settings.tls.certificate),
             &settings.resolve(&settings.tls.private_key),
@@ -91,13 +107,23 @@ impl Application {
             metrics.tls_handshake_failures.clone(),
         )?;
 
+        let tables = Arc::new(interchange::Tables::builtin()?);
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             db,
             metrics,
+            tables,
+            policy: settings.validation.policy(),
             limiter: http::rate_limit::RateLimiter::new(&settings.rate_limit),
             settings: settings.clone(),
         });
+
+        if settings.demo && migrated {
+            let stored = demo::seed_announcements(&state)?;
+            if stored > 0 {
+                tracing::info!(stored, "demo announcements published");
+            }
+        }
 
         let api_listener = bind(settings.server.listen)?;
         let metrics_listener = bind(settings.server.metrics_listen)?;
@@ -297,15 +323,13 @@ fn json_error(
         E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
             ApiError::PayloadTooLarge { limit: *limit }
         }
-        E::ContentType => ApiError::invalid(
-            "content-type",
-            "unsupported-media-type",
-            "the body must be application/json",
-        ),
+        E::ContentType => {
+            ApiError::UnsupportedMediaType("the body must be application/json".to_owned())
+        }
         E::Deserialize(e) => ApiError::invalid(
-            format!("/ (line {}, column {})", e.line(), e.column()),
+            "/",
             "invalid-json",
-            e.to_string(),
+            format!("{e} (line {}, column {})", e.line(), e.column()),
         ),
         other => ApiError::invalid("/", "invalid-body", other.to_string()),
     };

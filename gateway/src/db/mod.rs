@@ -3,6 +3,7 @@
 //! The backend is chosen from the URL scheme (see [`crate::config::DatabaseUrl`]). diesel is
 //! blocking, so every query runs through [`Database::run`], which moves it off the async workers.
 
+pub mod announcements;
 pub mod audit;
 mod connection;
 mod migrate;
@@ -101,6 +102,11 @@ impl Database {
     /// wait for each other). Returns the names of the migrations applied.
     pub fn migrate(&self) -> Result<Vec<String>, DbError> {
         self.run_blocking(migrate::run_pending)
+    }
+
+    /// Whether every embedded migration has been applied, on the current (blocking) thread.
+    pub fn check_migrations(&self) -> Result<(), DbError> {
+        self.run_blocking(migrate::check_applied)
     }
 
     /// Whether the database answers and every embedded migration has been applied.

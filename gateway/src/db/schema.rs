@@ -27,3 +27,77 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    /// One row per notice, identified by (source platform, source notice id).
+    notices (id) {
+        id -> Text,
+        source_platform -> Text,
+        source_notice_id -> Text,
+        kind -> Text,
+        category -> Text,
+        region -> Text,
+        project_code -> Text,
+        title -> Text,
+        notice_number -> Nullable<Text>,
+        status -> Text,
+        current_version -> Integer,
+        published_at -> Text,
+        first_seq -> BigInt,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    /// Immutable versions of a notice, with the original bytes as sent.
+    notice_versions (notice_id, version) {
+        notice_id -> Text,
+        version -> Integer,
+        document_id -> Text,
+        kind -> Text,
+        canonical -> Text,
+        canonical_sha256 -> Text,
+        original -> Binary,
+        original_content_type -> Text,
+        original_sha256 -> Text,
+        request_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    /// The feed and outbox, in commit order.
+    feed_events (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        notice_id -> Text,
+        version -> Integer,
+        source_platform -> Text,
+        committed_at -> Text,
+    }
+}
+
+diesel::table! {
+    /// The single row that hands out feed sequence numbers.
+    feed_counter (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// `Idempotency-Key` headers seen per platform.
+    idempotency_keys (platform_id, idem_key) {
+        platform_id -> Text,
+        idem_key -> Text,
+        request_sha256 -> Text,
+        notice_id -> Text,
+        version -> Integer,
+        created_at -> Text,
+    }
+}
+
+diesel::joinable!(notice_versions -> notices (notice_id));
+diesel::allow_tables_to_appear_in_same_query!(notices, notice_versions, feed_events);

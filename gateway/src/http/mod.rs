@@ -28,4 +28,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Per-caller request budget.
     pub limiter: rate_limit::RateLimiter,
+    /// The announcement code tables, parsed once.
+    pub tables: Arc<interchange::Tables>,
+    /// How strictly announcements are validated.
+    pub policy: interchange::ValidationPolicy,
 }

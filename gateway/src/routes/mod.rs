@@ -2,7 +2,9 @@
 //! OpenAPI test reads, so the description cannot drift from what is served.
 
 mod admin;
+mod announcements;
 mod health;
+pub(crate) mod interchange;
 mod openapi;
 mod whoami;
 
@@ -42,6 +44,16 @@ route_table! {
     "/v1/admin/platforms/{id}/resume" => { POST: admin::resume },
     "/v1/admin/platforms/{id}/certificate" => { PUT: admin::rotate_certificate },
     "/v1/admin/audit" => { GET: admin::audit },
+    "/v1/translate" => { POST: interchange::translate },
+    "/v1/validate" => { POST: interchange::validate },
+    "/v1/dialects" => { GET: interchange::dialects },
+    "/v1/schemas/{path:.*}" => { GET: interchange::schema },
+    "/v1/announcements" => { POST: announcements::publish, GET: announcements::search },
+    "/v1/announcements/{id}" => { GET: announcements::get },
+    "/v1/announcements/{id}/versions" => { GET: announcements::versions },
+    "/v1/announcements/{id}/versions/{version}" => { GET: announcements::get_version },
+    "/v1/announcements/{id}/original" => { GET: announcements::original },
+    "/v1/feed" => { GET: announcements::feed },
 }
 
 /// Registers the routes of the plain-HTTP metrics listener.

@@ -1,0 +1,82 @@
+//! Turning a platform's document into what the store keeps: validate, translate to canonical,
+//! check that every other province's format can carry it, derive identity and hashes.
+//!
+//! Shared by `POST /v1/announcements` and the demo seeding, so both store exactly the same way.
+
+use interchange::{Announcement, Dialect, Finding, NoticeKind};
+use sha2::{Digest, Sha256};
+
+use crate::db::announcements::NewDocument;
+use crate::db::timestamp_text;
+use crate::http::AppState;
+use crate::problem::ApiError;
+use crate::registry::PlatformId;
+
+/// A document ready to store.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The canonical announcement.
+    pub announcement: Announcement,
+    /// What the store writes.
+    pub document: NewDocument,
+    /// Validation warnings (the document is accepted).
+    pub warnings: Vec<Finding>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Validates `body` in the publisher's `dialect` and prepares it for the store.
+///
+/// Refuses a document that names another platform as its source, and one that some other
+/// province's format could not carry (so every province can always receive what is stored).
+pub fn prepare(
+    state: &AppState,
+    publisher: &PlatformId,
+    dialect: Dialect,
+    body: &[u8],
+    request_id: String,
+    idempotency_key: Option<String>,
+) -> Result<Prepared, ApiError> {
+    let translated =
+        crate::routes::interchange::translate_observed(state, dialect, Dialect::Canonical, body)?;
+    let canonical = translated.bytes;
+    let ann: Announcement = serde_json::from_slice(&canonical)
+        .map_err(|e| ApiError::Internal(format!("canonical output does not read back: {e}")))?;
+    if ann.source.platform.as_str() != publisher.as_str() {
+        return Err(ApiError::ActingForAnother {
+            caller: publisher.to_string(),
+            declared: ann.source.platform.as_str().to_owned(),
+        });
+    }
+    interchange::check_translatable(&ann, &state.tables)?;
+    let identity = ann.identity();
+    let document = NewDocument {
+        platform: publisher.to_string(),
+        notice_source_id: identity.notice_id,
+        document_id: ann.source.notice_id.clone(),
+        is_version: ann.kind.is_version() && ann.original.is_some(),
+        terminates: ann.kind == NoticeKind::Termination,
+        kind: ann.kind.as_str().to_owned(),
+        category: ann.category.as_str().to_owned(),
+        region: format!("{:06}", ann.region.value()),
+        project_code: ann.project.code.clone(),
+        title: ann.title.clone(),
+        notice_number: ann.notice_number.clone(),
+        published_at: timestamp_text(ann.times.published),
+        canonical_sha256: sha256_hex(&canonical),
+        canonical: String::from_utf8(canonical)
+            .map_err(|e| ApiError::Internal(format!("canonical output is not UTF-8: {e}")))?,
+        original_sha256: sha256_hex(body),
+        original: body.to_vec(),
+        original_content_type: dialect.content_type().to_owned(),
+        request_id,
+        idempotency_key,
+    };
+    Ok(Prepared {
+        announcement: ann,
+        document,
+        warnings: translated.warnings,
+    })
+}
