@@ -1,1 +1,53 @@
-//! Certificate path validation and signature verification for the CA mutual-recognition bridge.
+//! Certificate path validation and signature verification for the CA mutual-recognition bridge of
+//! the Yangtze River Delta demonstration zone.
+//!
+//! A pure library: no I/O, no clock, no global state. The caller passes the validation time, the
+//! trust anchors, the candidate intermediates and the revocation data; [`Verifier::verify`] returns
+//! a [`Verdict`] that says whether a path to an anchor passes RFC 5280 section 6 (signatures,
+//! validity, name chaining, basic constraints and path length, key usage and extended key usage,
+//! policies with mapping and the inhibit/explicit controls, name constraints, unknown critical
+//! extensions) and the revocation rule of [`revocation`], and if not, why ([`Error`]).
+//!
+//! Algorithms: RSA PKCS#1 v1.5 and PSS (at least 2048 bits), ECDSA P-256/P-384, and SM2 with SM3
+//! and a distinguishing ID ([`Sm2Ids`], default `1234567812345678`), for certificates, CRLs and OCSP
+//! responses alike. MD5, SHA-1 and short RSA keys are refused as `weak-algorithm`, DSA and unknown
+//! algorithms as `unsupported-algorithm`.
+//!
+//! ```
+//! use ca_bridge::{Certificate, Options, RevocationData, Sm2Ids, Verifier};
+//! # fn demo(root: &[u8], leaf: &[u8]) -> Result<(), ca_bridge::Error> {
+//! let verifier = Verifier::new(vec![Certificate::from_der(root)?], vec![], Sm2Ids::default());
+//! let verdict = verifier.verify(&Certificate::from_der(leaf)?, &RevocationData::default(), &Options::at(1_795_000_000));
+//! println!("{}", verdict.to_json());
+//! # Ok(()) }
+//! ```
+//!
+//! Input limits are documented in [`der_limits`]; path-building bounds in [`verdict`]
+//! ([`DEFAULT_MAX_DEPTH`], [`DEFAULT_MAX_STEPS`], [`DEFAULT_MAX_SIGNATURES`]).
+
+mod algorithms;
+mod checks;
+pub mod der_limits;
+mod error;
+#[doc(hidden)]
+pub mod fuzzing;
+mod name;
+mod name_constraints;
+mod parse;
+mod path_builder;
+mod policy;
+pub mod revocation;
+pub mod verdict;
+mod verifier;
+
+pub use algorithms::{DEFAULT_SM2_ID, MIN_RSA_BITS};
+pub use error::Error;
+pub use name::Name;
+pub use parse::{Certificate, Crl, decode_pem_or_der};
+pub use policy::{ANY_POLICY, PolicyInputs};
+pub use revocation::ocsp::OcspResponse;
+pub use verdict::{
+    ChainEntry, DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIGNATURES, DEFAULT_MAX_STEPS, Options, Purpose,
+    RevocationEntry, RevocationSummary, Verdict,
+};
+pub use verifier::{RevocationData, Sm2Ids, Verifier};

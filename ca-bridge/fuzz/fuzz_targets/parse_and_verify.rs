@@ -1,0 +1,6 @@
+//! Fuzzes decoding and validation: any input must yield a reason code, never a panic or a hang.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = ca_bridge::fuzzing::parse_and_verify(data);
+});
