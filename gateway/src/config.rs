@@ -31,6 +31,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// How strictly announcements are validated.
     pub validation: ValidationSettings,
+    /// Webhook push delivery.
+    pub delivery: DeliverySettings,
     /// Log output.
     pub log: LogSettings,
     /// Platforms and operators to register on start-up (existing entries are left as they are).
@@ -50,6 +52,7 @@ impl Default for Settings {
             limits: Limits::default(),
             rate_limit: RateLimitSettings::default(),
             validation: ValidationSettings::default(),
+            delivery: DeliverySettings::default(),
             log: LogSettings::default(),
             platforms: Vec::new(),
             demo: false,
@@ -215,6 +218,49 @@ impl ValidationSettings {
             min_bidding_period: severity(self.min_bidding_period),
             max_bytes: self.max_document_bytes,
             max_depth: self.max_depth,
+        }
+    }
+}
+
+/// Webhook push delivery: workers, retries, and which receiver addresses are allowed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// Delivery workers of this instance; 0 turns push delivery off here.
+    pub workers: usize,
+    /// Attempts before a delivery becomes a dead letter.
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; it doubles per attempt (with jitter) up to the maximum.
+    pub backoff_initial_ms: u64,
+    /// Longest retry delay, in seconds.
+    pub backoff_max_secs: u64,
+    /// Time a receiver gets to answer, in seconds.
+    pub timeout_secs: u64,
+    /// How often idle workers look for due deliveries, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Accept `http://` receiver URLs (otherwise https only).
+    pub allow_http: bool,
+    /// Accept receivers on loopback addresses.
+    pub allow_loopback: bool,
+    /// Accept receivers on private, link-local and other non-public addresses.
+    pub allow_private: bool,
+    /// After a secret rotation, how long deliveries are signed with the old secret too, in seconds.
+    pub secret_overlap_secs: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            max_attempts: 10,
+            backoff_initial_ms: 1_000,
+            backoff_max_secs: 600,
+            timeout_secs: 10,
+            poll_interval_ms: 500,
+            allow_http: false,
+            allow_loopback: false,
+            allow_private: false,
+            secret_overlap_secs: 86_400,
         }
     }
 }
@@ -537,6 +583,8 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "GATEWAY_VALIDATION_MIN_BIDDING_PERIOD",
         "validation.min_bidding_period",
     ),
+    ("GATEWAY_DELIVERY_WORKERS", "delivery.workers"),
+    ("GATEWAY_DELIVERY_MAX_ATTEMPTS", "delivery.max_attempts"),
     ("GATEWAY_LOG_FORMAT", "log.format"),
     ("GATEWAY_LOG_LEVEL", "log.level"),
 ];

@@ -164,6 +164,9 @@ pub fn prepare(settings: &mut Settings) -> io::Result<()> {
     if settings.platforms.is_empty() {
         settings.platforms = demo_platforms();
     }
+    // Demo receivers run on this machine: allow http on loopback.
+    settings.delivery.allow_http = true;
+    settings.delivery.allow_loopback = true;
     Ok(())
 }
 

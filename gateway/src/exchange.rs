@@ -80,3 +80,37 @@ pub fn prepare(
         warnings: translated.warnings,
     })
 }
+
+/// An event as the feed and webhooks carry it, with the document rendered in `format` (JSON for
+/// JSON dialects, a string for XML).
+pub fn event_json(
+    state: &AppState,
+    item: &crate::db::announcements::FeedItem,
+    format: Dialect,
+) -> Result<serde_json::Value, ApiError> {
+    let ann: Announcement = serde_json::from_str(&item.canonical)
+        .map_err(|e| ApiError::Internal(format!("stored canonical JSON does not read: {e}")))?;
+    let bytes = interchange::render(&ann, format, &state.tables).map_err(|f| {
+        ApiError::Internal(format!(
+            "a stored announcement does not render as {format}: {}",
+            f.0.first().map_or("", |x| x.message_en.as_str())
+        ))
+    })?;
+    let document = if format == Dialect::Shanghai {
+        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::Internal(format!("rendered JSON does not read: {e}")))?
+    };
+    Ok(serde_json::json!({
+        "cursor": item.seq.to_string(),
+        "event_id": item.event_id,
+        "type": item.event_type,
+        "announcement_id": item.notice_id,
+        "version": item.version,
+        "source": item.source_platform,
+        "committed_at": item.committed_at,
+        "format": format.name(),
+        "document": document,
+    }))
+}

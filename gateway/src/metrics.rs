@@ -31,6 +31,14 @@ pub struct Metrics {
     pub validation_findings: IntCounterVec,
     /// `gateway_announcements_published_total{platform,kind}`
     pub announcements_published: IntCounterVec,
+    /// `gateway_delivery_attempts_total{platform,outcome}`
+    pub delivery_attempts: IntCounterVec,
+    /// `gateway_delivery_latency_seconds{platform}`
+    pub delivery_latency: HistogramVec,
+    /// `gateway_dead_letters_total{platform}`
+    pub dead_letters: IntCounterVec,
+    /// `gateway_outbox_depth{status}`
+    pub outbox_depth: IntGaugeVec,
 }
 
 /// Why a metric could not be registered: only possible through a programming error (a duplicate).
@@ -113,6 +121,37 @@ impl Metrics {
             ),
             &["platform", "kind"],
         )?;
+        let delivery_attempts = IntCounterVec::new(
+            Opts::new(
+                "gateway_delivery_attempts_total",
+                "Webhook delivery attempts, by subscriber and outcome (delivered, http_error, network_error, refused_address).",
+            ),
+            &["platform", "outcome"],
+        )?;
+        let delivery_latency = HistogramVec::new(
+            HistogramOpts::new(
+                "gateway_delivery_latency_seconds",
+                "Time from an event's commit to its acknowledgement by the subscriber.",
+            )
+            .buckets(vec![
+                0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0,
+            ]),
+            &["platform"],
+        )?;
+        let dead_letters = IntCounterVec::new(
+            Opts::new(
+                "gateway_dead_letters_total",
+                "Deliveries given up after the configured attempts, by subscriber.",
+            ),
+            &["platform"],
+        )?;
+        let outbox_depth = IntGaugeVec::new(
+            Opts::new(
+                "gateway_outbox_depth",
+                "Deliveries in the outbox by status (pending, dead), read from the database at scrape time.",
+            ),
+            &["status"],
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new(
                 "gateway_build_info",
@@ -134,6 +173,10 @@ impl Metrics {
         registry.register(Box::new(translation_duration.clone()))?;
         registry.register(Box::new(validation_findings.clone()))?;
         registry.register(Box::new(announcements_published.clone()))?;
+        registry.register(Box::new(delivery_attempts.clone()))?;
+        registry.register(Box::new(delivery_latency.clone()))?;
+        registry.register(Box::new(dead_letters.clone()))?;
+        registry.register(Box::new(outbox_depth.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Metrics {
             registry,
@@ -147,6 +190,10 @@ impl Metrics {
             translation_duration,
             validation_findings,
             announcements_published,
+            delivery_attempts,
+            delivery_latency,
+            dead_letters,
+            outbox_depth,
         })
     }
 

@@ -212,8 +212,11 @@ impl Application {
         (self.api.handle(), self.metrics.handle())
     }
 
-    /// Serves until both listeners stop (SIGINT/SIGTERM stop them gracefully).
+    /// Serves until both listeners stop (SIGINT/SIGTERM stop them gracefully), with the push
+    /// delivery workers running alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let workers = crate::delivery::spawn_workers(self.state.clone(), stop.clone());
         let api_handle = self.api.handle();
         let metrics_handle = self.metrics.handle();
         let api = async {
@@ -227,6 +230,10 @@ impl Application {
             result
         };
         let (api, metrics) = tokio::join!(api, metrics);
+        stop.notify_waiters();
+        for worker in workers {
+            worker.abort();
+        }
         api.and(metrics)
     }
 }

@@ -425,6 +425,15 @@ fn insert_version(
             feed_events::committed_at.eq(&now),
         ))
         .execute(conn)?;
+    super::deliveries::enqueue(
+        conn,
+        seq,
+        &doc.platform,
+        &doc.kind,
+        &doc.category,
+        &doc.region,
+        &now,
+    )?;
     Ok(())
 }
 
@@ -543,6 +552,29 @@ pub fn search(conn: &mut DbConnection, s: &Search) -> Result<Vec<NoticeRow>, DbE
         );
     }
     Ok(query.load(conn)?)
+}
+
+/// One feed event with its version's canonical JSON.
+pub fn feed_item(conn: &mut DbConnection, seq: i64) -> Result<Option<FeedItem>, DbError> {
+    Ok(feed_events::table
+        .inner_join(
+            notice_versions::table.on(notice_versions::notice_id
+                .eq(feed_events::notice_id)
+                .and(notice_versions::version.eq(feed_events::version))),
+        )
+        .filter(feed_events::seq.eq(seq))
+        .select((
+            feed_events::seq,
+            feed_events::event_id,
+            feed_events::event_type,
+            feed_events::notice_id,
+            feed_events::version,
+            feed_events::source_platform,
+            feed_events::committed_at,
+            notice_versions::canonical,
+        ))
+        .first::<FeedItem>(conn)
+        .optional()?)
 }
 
 /// Feed events after `after`, in commit order, excluding those published by `exclude_source`.

@@ -6,6 +6,7 @@
 pub mod announcements;
 pub mod audit;
 mod connection;
+pub mod deliveries;
 mod migrate;
 pub mod platforms;
 mod schema;

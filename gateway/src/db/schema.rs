@@ -100,4 +100,44 @@ diesel::table! {
 }
 
 diesel::joinable!(notice_versions -> notices (notice_id));
-diesel::allow_tables_to_appear_in_same_query!(notices, notice_versions, feed_events);
+
+diesel::table! {
+    /// Webhook subscriptions, one per platform.
+    subscriptions (platform_id) {
+        platform_id -> Text,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Text>,
+        format -> Text,
+        filters -> Text,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    /// The outbox: one row per (subscriber, feed event) until delivered or dead.
+    deliveries (id) {
+        id -> Text,
+        platform_id -> Text,
+        event_seq -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Text,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Text,
+        committed_at -> Text,
+        delivered_at -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    notices,
+    notice_versions,
+    feed_events,
+    deliveries,
+    subscriptions
+);

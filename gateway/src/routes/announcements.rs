@@ -486,27 +486,10 @@ pub(super) async fn feed(
         .db
         .run(move |conn| store::feed(conn, after, limit, exclude.as_deref()))
         .await?;
-    let mut events = Vec::with_capacity(items.len());
-    for item in &items {
-        let bytes = render_version(&state, &item.canonical, format)?;
-        let document = if format == Dialect::Shanghai {
-            Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        } else {
-            serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError::Internal(format!("rendered JSON does not read: {e}")))?
-        };
-        events.push(json!({
-            "cursor": item.seq.to_string(),
-            "event_id": item.event_id,
-            "type": item.event_type,
-            "announcement_id": item.notice_id,
-            "version": item.version,
-            "source": item.source_platform,
-            "committed_at": item.committed_at,
-            "format": format.name(),
-            "document": document,
-        }));
-    }
+    let events = items
+        .iter()
+        .map(|item| exchange::event_json(&state, item, format))
+        .collect::<Result<Vec<_>, _>>()?;
     let next = items.last().map_or(after, |i| i.seq);
     Ok(HttpResponse::Ok().json(json!({
         "events": events,

@@ -34,6 +34,14 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .metrics
         .db_pool_max
         .set(i64::from(state.db.pool_max()));
+    match state.db.run(crate::db::deliveries::counts).await {
+        Ok((pending, dead)) => {
+            let depth = &state.metrics.outbox_depth;
+            depth.with_label_values(&["pending"]).set(pending);
+            depth.with_label_values(&["dead"]).set(dead);
+        }
+        Err(e) => tracing::warn!(error = %e, "outbox depth not available"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())

@@ -2,10 +2,11 @@
 //! OpenAPI test reads, so the description cannot drift from what is served.
 
 mod admin;
-mod announcements;
+pub(crate) mod announcements;
 mod health;
 pub(crate) mod interchange;
 mod openapi;
+mod subscriptions;
 mod whoami;
 
 use actix_web::http::Method;
@@ -54,6 +55,11 @@ route_table! {
     "/v1/announcements/{id}/versions/{version}" => { GET: announcements::get_version },
     "/v1/announcements/{id}/original" => { GET: announcements::original },
     "/v1/feed" => { GET: announcements::feed },
+    "/v1/subscriptions/self" => { PUT: subscriptions::put, GET: subscriptions::get, DELETE: subscriptions::delete },
+    "/v1/deliveries" => { GET: subscriptions::list_own },
+    "/v1/deliveries/{id}/retry" => { POST: subscriptions::retry_own },
+    "/v1/admin/deliveries" => { GET: subscriptions::list_all },
+    "/v1/admin/deliveries/{id}/retry" => { POST: subscriptions::retry_any },
 }
 
 /// Registers the routes of the plain-HTTP metrics listener.
