@@ -10,7 +10,6 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use diesel::Connection;
 use serde_json::json;
 
 use crate::config::Settings;
@@ -258,7 +257,7 @@ fn seed_registry(settings: &Settings, db: &Database) -> Result<(), StartupError>
         seeds.push((seed.clone(), fingerprint));
     }
     db.run_blocking(|conn| {
-        conn.transaction::<_, DbError, _>(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             for (seed, fingerprint) in &seeds {
                 let name = seed.name.clone().unwrap_or_else(|| seed.id.to_string());
                 let added = platforms::insert_if_missing(

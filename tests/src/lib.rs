@@ -1076,6 +1076,46 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Announcements
+// ---------------------------------------------------------------------------------------------
+
+/// Lowercase hex SHA-256 of `bytes` (what `x-content-sha256` and the stored hashes carry).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    CertFingerprint::of_der(bytes).as_str().to_owned()
+}
+
+/// The sample announcements of `dialect` in `seeds/announcements/<dialect>/<folder>/` (`ok`,
+/// `warn` or `err`), sorted by file name, as (file name, bytes); golden `*.expected.json` files
+/// are left out.
+pub fn announcement_samples(dialect: &str, folder: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = workspace_root()
+        .join("seeds")
+        .join("announcements")
+        .join(dialect)
+        .join(folder);
+    let mut samples: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read_dir {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| {
+            path.is_file()
+                && !path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().ends_with(".expected.json"))
+        })
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            (name, read(&path))
+        })
+        .collect();
+    samples.sort();
+    samples
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;

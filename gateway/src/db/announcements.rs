@@ -205,7 +205,7 @@ pub fn publish(conn: &mut DbConnection, doc: &NewDocument) -> Result<Published, 
     let mut attempts = 0;
     loop {
         attempts += 1;
-        match conn.transaction(|conn| publish_once(conn, doc)) {
+        match super::write_transaction(conn, |conn| publish_once(conn, doc)) {
             Err(e) if attempts < 5 && is_retryable(&e) => continue,
             other => return other,
         }
@@ -247,19 +247,18 @@ fn publish_once(conn: &mut DbConnection, doc: &NewDocument) -> Result<Published,
             .first(conn)
             .optional()?;
         if let Some((version, sha)) = same_document {
-            let outcome = if sha == doc.canonical_sha256 {
-                Published::Unchanged {
+            if sha != doc.canonical_sha256 {
+                // Not remembered under the idempotency key: a replay is refused the same way.
+                return Ok(Published::Conflict {
                     id: notice.id.clone(),
                     version,
-                }
-            } else {
-                Published::Conflict {
-                    id: notice.id.clone(),
-                    version,
-                }
-            };
+                });
+            }
             remember_key(conn, doc, &notice.id, version)?;
-            return Ok(outcome);
+            return Ok(Published::Unchanged {
+                id: notice.id.clone(),
+                version,
+            });
         }
     }
 
@@ -507,8 +506,22 @@ pub struct Search {
     pub limit: i64,
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()` on text.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()` on nullable text.
+    #[sql_name = "lower"]
+    fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// A `LIKE` pattern for a case-insensitive substring match (the same on both backends: SQLite's
+/// `LIKE` ignores ASCII case, PostgreSQL's does not, so both sides are lowered).
 fn like_pattern(q: &str) -> String {
     let escaped = q
+        .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
@@ -543,12 +556,12 @@ pub fn search(conn: &mut DbConnection, s: &Search) -> Result<Vec<NoticeRow>, DbE
     if let Some(q) = &s.q {
         let p = like_pattern(q);
         query = query.filter(
-            notices::title
+            lower(notices::title)
                 .like(p.clone())
                 .escape('\\')
-                .or(notices::project_code.like(p.clone()).escape('\\'))
-                .or(notices::source_notice_id.like(p.clone()).escape('\\'))
-                .or(notices::notice_number.like(p).escape('\\')),
+                .or(lower(notices::project_code).like(p.clone()).escape('\\'))
+                .or(lower(notices::source_notice_id).like(p.clone()).escape('\\'))
+                .or(lower_nullable(notices::notice_number).like(p).escape('\\')),
         );
     }
     Ok(query.load(conn)?)

@@ -127,6 +127,25 @@ impl Database {
     }
 }
 
+/// Runs `work` in a transaction that will write.
+///
+/// On SQLite it takes the write lock first (a no-op update), so a concurrent writer makes this one
+/// wait for `busy_timeout` instead of failing with "database is locked" when the transaction, having
+/// read, tries to write after another commit. On PostgreSQL it is a plain transaction.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    use diesel::{Connection, RunQueryDsl};
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(sqlite) = conn {
+            diesel::sql_query("UPDATE feed_counter SET last_seq = last_seq WHERE id = 1")
+                .execute(sqlite)?;
+        }
+        work(conn)
+    })
+}
+
 /// The current time as stored in the database: RFC 3339 UTC with microseconds, which sorts as text.
 pub fn now_text() -> String {
     timestamp_text(time::OffsetDateTime::now_utc())

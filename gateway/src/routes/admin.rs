@@ -1,11 +1,10 @@
 //! Operator administration of the platform registry, and the audit log.
 
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::db::{DbError, audit, platforms};
+use crate::db::{audit, platforms};
 use crate::http::AppState;
 use crate::http::extract::{Operator, RequestId};
 use crate::problem::ApiError;
@@ -95,7 +94,7 @@ async fn set_status(
     let change = state
         .db
         .run(move |conn| {
-            conn.transaction::<_, DbError, _>(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let Some(before) = platforms::find(conn, &target)? else {
                     return Ok(Change::Missing);
                 };
@@ -164,7 +163,7 @@ pub(super) async fn rotate_certificate(
     let change = state
         .db
         .run(move |conn| {
-            conn.transaction::<_, DbError, _>(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let Some(before) = platforms::find(conn, &target)? else {
                     return Ok(Change::Missing);
                 };

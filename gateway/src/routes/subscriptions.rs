@@ -6,7 +6,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::db::deliveries::{self, Delivery, Filters};
-use crate::db::{DbError, audit, timestamp_text};
+use crate::db::{audit, timestamp_text};
 use crate::delivery;
 use crate::http::AppState;
 use crate::http::extract::{Operator, RequestId};
@@ -133,8 +133,7 @@ pub(super) async fn put(
     let created = state
         .db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction::<_, DbError, _>(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let created = deliveries::upsert_subscription(
                     conn,
                     &platform,
@@ -206,8 +205,7 @@ pub(super) async fn delete(
     let removed = state
         .db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction::<_, DbError, _>(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let removed = deliveries::delete_subscription(conn, &platform)?;
                 if removed {
                     audit::append(
@@ -318,8 +316,7 @@ async fn retry(
     let found = state
         .db
         .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction::<_, DbError, _>(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let found = deliveries::retry(conn, &id, restrict_to.as_deref())?;
                 if let Some(d) = &found {
                     audit::append(
