@@ -560,7 +560,9 @@ pub fn search(conn: &mut DbConnection, s: &Search) -> Result<Vec<NoticeRow>, DbE
                 .like(p.clone())
                 .escape('\\')
                 .or(lower(notices::project_code).like(p.clone()).escape('\\'))
-                .or(lower(notices::source_notice_id).like(p.clone()).escape('\\'))
+                .or(lower(notices::source_notice_id)
+                    .like(p.clone())
+                    .escape('\\'))
                 .or(lower_nullable(notices::notice_number).like(p).escape('\\')),
         );
     }

@@ -332,16 +332,31 @@ pub fn retry(
     let Some(found) = target.first(conn).optional()? else {
         return Ok(None);
     };
-    if found.status != "delivered" {
-        diesel::update(deliveries::table.filter(deliveries::id.eq(id)))
-            .set((
-                deliveries::status.eq("pending"),
-                deliveries::attempts.eq(0),
-                deliveries::next_attempt_at.eq(now_text()),
-                deliveries::locked_by.eq(None::<String>),
-                deliveries::locked_until.eq(None::<String>),
-            ))
-            .execute(conn)?;
+    // Compare-and-set on the status read above, so a row that changed meanwhile is left alone.
+    let target = deliveries::table
+        .filter(deliveries::id.eq(id))
+        .filter(deliveries::status.eq(found.status.clone()));
+    match found.status.as_str() {
+        // A dead letter starts over.
+        "dead" => {
+            diesel::update(target)
+                .set((
+                    deliveries::status.eq("pending"),
+                    deliveries::attempts.eq(0),
+                    deliveries::next_attempt_at.eq(now_text()),
+                    deliveries::locked_by.eq(None::<String>),
+                    deliveries::locked_until.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        }
+        // A pending one is made due now; a lease held by a worker sending it is kept, so the
+        // event is never in flight twice.
+        "pending" => {
+            diesel::update(target)
+                .set(deliveries::next_attempt_at.eq(now_text()))
+                .execute(conn)?;
+        }
+        _ => {}
     }
     Ok(deliveries::table
         .filter(deliveries::id.eq(id))
