@@ -90,6 +90,24 @@ impl SigAlg {
     }
 
     /// A short name for the verdict.
+    /// The name in trust-list spelling (`rsa-pkcs1-sha256`, `rsa-pss`, `ecdsa-p256-sha256`,
+    /// `sm2-sm3`, ...); ECDSA names the curve of the signer's key (`issuer_curve`, an OID).
+    pub(crate) fn trust_list_name(&self, issuer_curve: Option<&str>) -> String {
+        match self {
+            SigAlg::RsaPss { .. } => "rsa-pss".into(),
+            SigAlg::Ecdsa(h) => {
+                let curve = match issuer_curve {
+                    Some("1.2.840.10045.3.1.7") => "p256",
+                    Some("1.3.132.0.34") => "p384",
+                    Some("1.3.132.0.35") => "p521",
+                    _ => "unknown-curve",
+                };
+                format!("ecdsa-{curve}-{h:?}").to_lowercase()
+            }
+            other => other.name(),
+        }
+    }
+
     pub(crate) fn name(&self) -> String {
         match self {
             SigAlg::RsaPkcs1(h) => format!("rsa-pkcs1-{h:?}").to_lowercase(),

@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use ca_bridge::{
-    ANY_POLICY, Certificate, Crl, DEFAULT_MAX_DEPTH, Error, OcspResponse, Options, PolicyInputs,
-    Purpose, RevocationData, Sm2Ids, Verifier, decode_pem_or_der,
+    ANY_POLICY, Certificate, CreditCodePolicy, Crl, DEFAULT_MAX_DEPTH, Error, OcspResponse,
+    Options, PolicyInputs, Purpose, RevocationData, Sm2Ids, TrustList, TrustListSigner,
+    TrustListVerifier, TrustOptions, Verifier, decode_pem_or_der, sign_trust_list,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -43,8 +44,23 @@ enum Command {
     /// Validate CERT and print the verdict as JSON (exit 0 valid, 1 invalid, 2 usage error).
     Verify {
         /// Trust anchor certificate file (PEM or DER; PEM may hold several).
-        #[arg(long = "anchor", value_name = "PEM")]
+        #[arg(long = "anchor", value_name = "PEM", conflicts_with = "trust_list")]
         anchors: Vec<PathBuf>,
+        /// A signed trust list to take the anchors, intermediates and SM2 IDs from (instead of
+        /// --anchor); needs --trust-list-signer. Under a list, --intermediate adds candidates.
+        #[arg(long, value_name = "FILE", requires = "trust_list_signer")]
+        trust_list: Option<PathBuf>,
+        /// The pinned signer certificate of the trust list (PEM).
+        #[arg(long, value_name = "PEM", requires = "trust_list")]
+        trust_list_signer: Option<PathBuf>,
+        /// Under a trust list: the signing time, RFC 3339; CA service status is judged then
+        /// (default: the validation time).
+        #[arg(long, value_parser = parse_time, requires = "trust_list")]
+        signing_time: Option<i64>,
+        /// Under a trust list: a credit code with a bad check character (or malformed) makes the
+        /// certificate invalid (`bad-credit-code`) instead of being reported only.
+        #[arg(long, requires = "trust_list")]
+        strict_credit_code: bool,
         /// Untrusted candidate intermediate (for paths and as CRL signers).
         #[arg(long = "intermediate", value_name = "PEM")]
         intermediates: Vec<PathBuf>,
@@ -98,12 +114,144 @@ enum Command {
         /// The certificate (PEM or DER).
         cert: PathBuf,
     },
+    /// Sign, check and show trust lists.
+    #[command(subcommand)]
+    TrustList(TrustListCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TrustListCommand {
+    /// Sign LIST (the unsigned JSON) and print the signed envelope (exit 0; 1 when the list or
+    /// the key is refused; 2 usage error).
+    Sign {
+        /// The signer's private key (PKCS#8 or SEC1 PEM, ECDSA P-256).
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        /// The signer's certificate (PEM).
+        #[arg(long, value_name = "SIGNER.pem")]
+        cert: PathBuf,
+        /// The unsigned list.
+        list: PathBuf,
+    },
+    /// Check a signed list against the pinned signer (exit 0 accepted, 1 refused, 2 usage error).
+    Verify {
+        /// The pinned signer certificate (PEM).
+        #[arg(long, value_name = "PEM")]
+        signer: PathBuf,
+        /// The time to check next_update against, RFC 3339 (default: now).
+        #[arg(long, value_parser = parse_time)]
+        at: Option<i64>,
+        /// The signed list.
+        file: PathBuf,
+    },
+    /// Check a signed list like `verify` and print its summary as JSON.
+    Show {
+        /// The pinned signer certificate (PEM).
+        #[arg(long, value_name = "PEM")]
+        signer: PathBuf,
+        /// The time to check next_update against, RFC 3339 (default: now).
+        #[arg(long, value_parser = parse_time)]
+        at: Option<i64>,
+        /// The signed list.
+        file: PathBuf,
+    },
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Outcome> {
+    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Reads the pinned signer: unreadable, undecodable or unusable signer files are usage errors.
+fn read_signer(path: &Path) -> Result<TrustListSigner, Outcome> {
+    let blobs = read_blobs(path)?;
+    let cert =
+        Certificate::from_der(&blobs[0]).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    TrustListSigner::new(cert).map_err(|e| usage(format!("{}: {e}", path.display())))
+}
+
+fn trust_list_command(cmd: TrustListCommand, now: i64) -> Outcome {
+    match cmd {
+        TrustListCommand::Sign { key, cert, list } => {
+            let (key, signer, list) = match (read_file(&key), read_signer(&cert), read_file(&list))
+            {
+                (Ok(k), Ok(s), Ok(l)) => (k, s, l),
+                (Err(o), _, _) | (_, Err(o), _) | (_, _, Err(o)) => return o,
+            };
+            match sign_trust_list(&list, &key, &signer) {
+                Ok(env) => Outcome {
+                    code: EXIT_VALID,
+                    stdout: env,
+                    stderr: String::new(),
+                },
+                Err(e) => Outcome {
+                    code: EXIT_INVALID,
+                    stdout: String::new(),
+                    stderr: format!("{}: {e}", e.code()),
+                },
+            }
+        }
+        TrustListCommand::Verify { signer, at, file } => {
+            check_list(&signer, &file, at.unwrap_or(now), false)
+        }
+        TrustListCommand::Show { signer, at, file } => {
+            check_list(&signer, &file, at.unwrap_or(now), true)
+        }
+    }
+}
+
+/// `trust-list verify|show`: load the list at `at`; print a short result or the summary.
+fn check_list(signer: &Path, file: &Path, at: i64, show: bool) -> Outcome {
+    let (signer, bytes) = match (read_signer(signer), read_file(file)) {
+        (Ok(s), Ok(b)) => (s, b),
+        (Err(o), _) | (_, Err(o)) => return o,
+    };
+    match TrustList::load(&bytes, &signer, at) {
+        Ok(list) => {
+            let json = if show {
+                list.summary_json()
+            } else {
+                serde_json::json!({
+                    "valid": true,
+                    "sequence": list.sequence(),
+                    "issued_at": fmt(list.issued_at()),
+                    "next_update": fmt(list.next_update()),
+                    "signer": list.signer_key_id(),
+                    "payload_sha256": list.payload_sha256(),
+                    "services": list.services().len(),
+                })
+            };
+            Outcome {
+                code: EXIT_VALID,
+                stdout: serde_json::to_string_pretty(&json).unwrap_or_default(),
+                stderr: String::new(),
+            }
+        }
+        Err(e) => invalid(&e, at),
+    }
+}
+
+fn fmt(t: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
 }
 
 fn parse_time(s: &str) -> Result<i64, String> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
         .map_err(|e| format!("not an RFC 3339 time: {e}"))
+}
+
+/// The --intermediate certificates (already decoded once above, so they parse).
+fn verifier_candidates(files: &[Vec<Vec<u8>>]) -> Vec<Certificate> {
+    files
+        .iter()
+        .flatten()
+        .filter_map(|d| Certificate::from_der(d).ok())
+        .collect()
 }
 
 /// What a run produced.
@@ -137,9 +285,7 @@ fn invalid(e: &Error, at: i64) -> Outcome {
         "reason": e.code(),
         "detail": e.to_string(),
         "error": e,
-        "validation_time": time::OffsetDateTime::from_unix_timestamp(at)
-            .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+        "validation_time": fmt(at),
     });
     Outcome {
         code: EXIT_INVALID,
@@ -174,6 +320,7 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
         }
     };
     match cli.command {
+        Command::TrustList(cmd) => trust_list_command(cmd, now),
         Command::Inspect { cert } => {
             let blobs = match read_blobs(&cert) {
                 Ok(b) => b,
@@ -199,6 +346,10 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
         }
         Command::Verify {
             anchors,
+            trust_list,
+            trust_list_signer,
+            signing_time,
+            strict_credit_code,
             intermediates,
             crls,
             ocsp,
@@ -283,6 +434,21 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
                 Ok(b) => b,
                 Err(e) => return invalid(&e, at),
             };
+            // Under a trust list: the list's anchors, the --intermediate files as extra candidates.
+            let list = match (&trust_list, &trust_list_signer) {
+                (Some(file), Some(signer)) => {
+                    let (signer, bytes) = match (read_signer(signer), read_file(file)) {
+                        (Ok(s), Ok(b)) => (s, b),
+                        (Err(o), _) | (_, Err(o)) => return o,
+                    };
+                    match TrustList::load(&bytes, &signer, now) {
+                        Ok(l) => Some(TrustListVerifier::new(l)),
+                        Err(e) => return invalid(&e, at),
+                    }
+                }
+                (None, None) => None,
+                _ => return usage("--trust-list and --trust-list-signer go together".into()),
+            };
             let mut opts = Options::at(at);
             opts.purpose = match purpose {
                 PurposeArg::BidSigning => Purpose::BidSigning,
@@ -302,7 +468,21 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
             opts.require_revocation = require_revocation;
             opts.soft_fail = soft_fail;
             opts.crl_grace_secs = crl_grace;
-            let verdict = verifier.verify(&ee, &rev, &opts);
+            let verdict = match &list {
+                Some(tl) => {
+                    let chain: Vec<Certificate> = verifier_candidates(&files[1]);
+                    let topts = TrustOptions {
+                        signing_time,
+                        credit_code: if strict_credit_code {
+                            CreditCodePolicy::Strict
+                        } else {
+                            CreditCodePolicy::Report
+                        },
+                    };
+                    tl.verify(&ee, &chain, &rev, &opts, &topts)
+                }
+                None => verifier.verify(&ee, &rev, &opts),
+            };
             Outcome {
                 code: if verdict.valid {
                     EXIT_VALID

@@ -172,6 +172,100 @@ pub enum Error {
         /// The algorithm OID or name.
         algorithm: String,
     },
+    /// A trust list (or its signed envelope) cannot be decoded or breaks a rule of the format.
+    #[error("malformed trust list: {detail}")]
+    TrustListMalformed {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A trust list was offered without a signature (a bare list, or an envelope without one).
+    #[error("the trust list is not signed")]
+    TrustListUnsigned,
+    /// The envelope names the pinned signer's key, but the signature does not verify: the list was
+    /// changed after signing (or the signature was).
+    #[error(
+        "the trust list signature does not verify with the pinned signer {signer}: the list was altered"
+    )]
+    TrustListBadSignature {
+        /// The pinned signer's key id (`sha256:<hex of its SubjectPublicKeyInfo>`).
+        signer: String,
+    },
+    /// The list was signed by another key than the pinned signer's.
+    #[error("the trust list is signed by {found}, not by the pinned signer {expected}")]
+    TrustListWrongSigner {
+        /// The pinned signer's key id.
+        expected: String,
+        /// The key id the envelope names (unauthenticated).
+        found: String,
+    },
+    /// The list's nextUpdate has passed at the given time.
+    #[error("trust list {sequence} expired at its next update {next_update} (time {at})")]
+    TrustListExpired {
+        /// The list's sequence number.
+        sequence: u64,
+        /// Its next_update.
+        next_update: String,
+        /// The time of the check.
+        at: String,
+    },
+    /// The list's sequence number is lower than the one already installed.
+    #[error("trust list sequence {sequence} is older than the installed sequence {installed}")]
+    TrustListOutdated {
+        /// The offered list's sequence number.
+        sequence: u64,
+        /// The highest sequence installed.
+        installed: u64,
+    },
+    /// The path ends at a trust-list service whose status history starts after the time that
+    /// matters (or no recognised service of the right type exists).
+    #[error("CA service {service} was not recognised at {at}")]
+    CaNotRecognised {
+        /// The service id.
+        service: String,
+        /// The time the status was judged at (signing time when known).
+        at: String,
+    },
+    /// The path ends at a trust-list service that was suspended at the time that matters.
+    #[error("CA service {service} was suspended from {since} (status judged at {at})")]
+    CaSuspended {
+        /// The service id.
+        service: String,
+        /// Start of the suspension.
+        since: String,
+        /// The time the status was judged at.
+        at: String,
+    },
+    /// The path ends at a trust-list service that was withdrawn at the time that matters.
+    #[error("CA service {service} was withdrawn from {since} (status judged at {at})")]
+    CaWithdrawn {
+        /// The service id.
+        service: String,
+        /// Start of the withdrawal.
+        since: String,
+        /// The time the status was judged at.
+        at: String,
+    },
+    /// A certificate of the path is signed with an algorithm the trust list does not accept for
+    /// the service.
+    #[error("{subject} is signed with {algorithm}, not accepted for CA service {service}")]
+    AlgorithmNotAccepted {
+        /// The certificate concerned.
+        subject: String,
+        /// The algorithm, in trust-list spelling (`ecdsa-p256-sha256`, `sm2-sm3`, ...).
+        algorithm: String,
+        /// The service id.
+        service: String,
+    },
+    /// The holder's unified social credit code fails the GB 32100 check and the policy is strict.
+    #[error("credit code {credit_code} of {subject} is {check}")]
+    BadCreditCode {
+        /// The certificate concerned.
+        subject: String,
+        /// The code as found (personal ID numbers masked).
+        credit_code: String,
+        /// `bad-check-digit`, `malformed` or `missing`.
+        check: &'static str,
+    },
 }
 
 impl Error {
@@ -197,6 +291,17 @@ impl Error {
             Error::RevocationNotChecked => "revocation-not-checked",
             Error::WeakAlgorithm { .. } => "weak-algorithm",
             Error::UnsupportedAlgorithm { .. } => "unsupported-algorithm",
+            Error::TrustListMalformed { .. } => "trust-list-malformed",
+            Error::TrustListUnsigned => "trust-list-unsigned",
+            Error::TrustListBadSignature { .. } => "trust-list-bad-signature",
+            Error::TrustListWrongSigner { .. } => "trust-list-wrong-signer",
+            Error::TrustListExpired { .. } => "trust-list-expired",
+            Error::TrustListOutdated { .. } => "trust-list-outdated",
+            Error::CaNotRecognised { .. } => "ca-not-recognised",
+            Error::CaSuspended { .. } => "ca-suspended",
+            Error::CaWithdrawn { .. } => "ca-withdrawn",
+            Error::AlgorithmNotAccepted { .. } => "algorithm-not-accepted",
+            Error::BadCreditCode { .. } => "bad-credit-code",
         }
     }
 
@@ -207,6 +312,9 @@ impl Error {
     /// one); running out of budget or depth comes next; a bad signature says a candidate was tried
     /// and refused; revocation problems and structural RFC 5280 failures follow; and a definite
     /// statement about the certificate itself (revoked, expired, malformed) ranks highest.
+    ///
+    /// Trust-list failures are decided after path validation (or about the list itself), never
+    /// compete with path failures, and rank above them.
     pub fn rank(&self) -> u8 {
         match self {
             Error::UnknownIssuer { .. } => 0,
@@ -225,6 +333,17 @@ impl Error {
             Error::NotYetValid { .. } | Error::Expired { .. } => 13,
             Error::Revoked { .. } => 14,
             Error::Malformed { .. } => 15,
+            Error::AlgorithmNotAccepted { .. } => 16,
+            Error::CaNotRecognised { .. }
+            | Error::CaSuspended { .. }
+            | Error::CaWithdrawn { .. }
+            | Error::BadCreditCode { .. } => 17,
+            Error::TrustListMalformed { .. }
+            | Error::TrustListUnsigned
+            | Error::TrustListBadSignature { .. }
+            | Error::TrustListWrongSigner { .. }
+            | Error::TrustListExpired { .. }
+            | Error::TrustListOutdated { .. } => 18,
         }
     }
 }
@@ -330,13 +449,55 @@ mod tests {
                 subject: s("s"),
                 algorithm: s("a"),
             },
+            Error::TrustListMalformed { detail: s("d") },
+            Error::TrustListUnsigned,
+            Error::TrustListBadSignature { signer: s("k") },
+            Error::TrustListWrongSigner {
+                expected: s("k"),
+                found: s("j"),
+            },
+            Error::TrustListExpired {
+                sequence: 1,
+                next_update: s("t"),
+                at: s("t"),
+            },
+            Error::TrustListOutdated {
+                sequence: 1,
+                installed: 2,
+            },
+            Error::CaNotRecognised {
+                service: s("x"),
+                at: s("t"),
+            },
+            Error::CaSuspended {
+                service: s("x"),
+                since: s("t"),
+                at: s("t"),
+            },
+            Error::CaWithdrawn {
+                service: s("x"),
+                since: s("t"),
+                at: s("t"),
+            },
+            Error::AlgorithmNotAccepted {
+                subject: s("s"),
+                algorithm: s("a"),
+                service: s("x"),
+            },
+            Error::BadCreditCode {
+                subject: s("s"),
+                credit_code: s("c"),
+                check: "bad-check-digit",
+            },
         ];
         let mut ranks = Vec::new();
+        let mut codes = std::collections::HashSet::new();
         for e in &all {
             let json = serde_json::to_value(e).expect("serialises");
             assert_eq!(json["code"], e.code());
+            assert!(codes.insert(e.code()), "duplicate code {}", e.code());
             ranks.push(e.rank());
         }
-        assert_eq!(ranks.iter().max(), Some(&15));
+        assert_eq!(ranks.iter().max(), Some(&18));
     }
 }

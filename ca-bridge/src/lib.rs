@@ -22,30 +22,44 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Under a signed trust list ([`trust_list`]), [`TrustListVerifier::verify`] takes its anchors,
+//! intermediates and SM2 IDs from the list, judges each CA service's status at the signing time,
+//! enforces the list's algorithms and policies, and adds the province, the CA service, the list's
+//! sequence and the holder (name and GB 32100-checked credit code) to the verdict. Personal ID
+//! numbers are masked in every output ([`mask`]).
+//!
 //! Input limits are documented in [`der_limits`]; path-building bounds in [`verdict`]
 //! ([`DEFAULT_MAX_DEPTH`], [`DEFAULT_MAX_STEPS`], [`DEFAULT_MAX_SIGNATURES`]).
 
 mod algorithms;
 mod checks;
+pub mod credit_code;
 pub mod der_limits;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod mask;
 mod name;
 mod name_constraints;
 mod parse;
 mod path_builder;
 mod policy;
 pub mod revocation;
+pub mod trust_list;
 pub mod verdict;
 mod verifier;
 
 pub use algorithms::{DEFAULT_SM2_ID, MIN_RSA_BITS};
+pub use credit_code::{CreditCodeCheck, CreditCodeRule, check_credit_code};
 pub use error::Error;
 pub use name::Name;
 pub use parse::{Certificate, Crl, decode_pem_or_der};
 pub use policy::{ANY_POLICY, PolicyInputs};
 pub use revocation::ocsp::OcspResponse;
+pub use trust_list::{
+    CaRef, CreditCodePolicy, Holder, Province, Service, ServiceType, Status, TrustList,
+    TrustListSigner, TrustListVerifier, TrustOptions, sign_trust_list,
+};
 pub use verdict::{
     ChainEntry, DEFAULT_MAX_DEPTH, DEFAULT_MAX_SIGNATURES, DEFAULT_MAX_STEPS, Options, Purpose,
     RevocationEntry, RevocationSummary, Verdict,

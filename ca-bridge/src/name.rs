@@ -53,16 +53,19 @@ impl Name {
             })
             .collect::<Vec<_>>()
             .join("/");
-        let display = rdns
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|a| format!("{}={}", short_name(&a.oid), a.text))
-                    .collect::<Vec<_>>()
-                    .join("+")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        // Personal ID numbers never leave the crate unmasked (see `crate::mask`).
+        let display = crate::mask::mask_personal_ids(
+            &rdns
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|a| format!("{}={}", short_name(&a.oid), a.text))
+                        .collect::<Vec<_>>()
+                        .join("+")
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         Name {
             rdns,
             key,

@@ -421,10 +421,24 @@ impl Certificate {
                     Some(DpName::Full(v)) => Some(v.iter().map(GName::describe).collect::<Vec<_>>().join(" ")),
                     _ => None,
                 }).collect::<Vec<_>>()),
-                "other": e.others.iter().map(|(o, c, v)| serde_json::json!({"oid": o, "critical": c, "value": hex::encode(v)})).collect::<Vec<_>>(),
+                "other": e.others.iter().map(|(o, c, v)| other_extension_json(o, *c, v)).collect::<Vec<_>>(),
             },
         })
     }
+}
+
+/// An extension this validator does not process, for `inspect`: its value in hex, and for string
+/// values also as text. The personal ID extension is shown only as masked text.
+fn other_extension_json(oid: &str, critical: bool, value: &[u8]) -> serde_json::Value {
+    let text = crate::credit_code::der_string(value);
+    if oid == crate::mask::PERSONAL_ID_EXTENSION {
+        let masked = text.map_or_else(
+            || String::from("(not a string)"),
+            |t| crate::mask::mask_personal_ids(&t),
+        );
+        return serde_json::json!({"oid": oid, "critical": critical, "text": masked});
+    }
+    serde_json::json!({"oid": oid, "critical": critical, "value": hex::encode(value), "text": text})
 }
 
 /// One revoked-certificate entry of a CRL.

@@ -159,6 +159,19 @@ pub struct Verdict {
     /// The error with its context (`code` plus the variant's fields), on failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
+    /// Under a trust list: the province of the CA service the path ends at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<&'static str>,
+    /// Under a trust list: the CA service the path ends at, with its status at the time that
+    /// matters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca: Option<crate::trust_list::CaRef>,
+    /// Under a trust list: its sequence number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_list_sequence: Option<u64>,
+    /// Under a trust list: who holds the certificate (personal ID numbers masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<crate::trust_list::Holder>,
 }
 
 impl Verdict {

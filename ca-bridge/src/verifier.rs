@@ -13,6 +13,16 @@ use crate::path_builder::Run;
 use crate::verdict::{ChainEntry, Options, RevocationSummary, Verdict};
 use crate::{Error, Name};
 
+/// The path behind a valid verdict, for the trust-list layer.
+#[derive(Clone, Debug)]
+pub(crate) struct Trace {
+    /// Index of the anchor, in the order given to [`Verifier::new`].
+    pub(crate) anchor: usize,
+    /// Each certificate below the anchor (anchor's child first): subject and signature algorithm
+    /// in trust-list spelling.
+    pub(crate) signed: Vec<(String, String)>,
+}
+
 /// SM2 distinguishing IDs: a default and per-CA exceptions (some CAs signed with an empty ID).
 #[derive(Clone, Debug)]
 pub struct Sm2Ids {
@@ -113,6 +123,18 @@ impl Verifier {
 
     /// Validates `ee` at `opts.at` with the supplied revocation data.
     pub fn verify(&self, ee: &Certificate, revocation: &RevocationData, opts: &Options) -> Verdict {
+        self.verify_traced(ee, revocation, opts).0
+    }
+
+    /// [`Verifier::verify`], also returning the path found: the anchor's index (in the order the
+    /// anchors were given) and, for each certificate below it (anchor's child first, `ee` last),
+    /// its subject and its signature algorithm in trust-list spelling.
+    pub(crate) fn verify_traced(
+        &self,
+        ee: &Certificate,
+        revocation: &RevocationData,
+        opts: &Options,
+    ) -> (Verdict, Option<Trace>) {
         let run = Run::new(self, ee, revocation, opts);
         let outcome = run.validate_end_entity();
         let mut verdict = Verdict {
@@ -129,7 +151,12 @@ impl Verifier {
                 certificates: Vec::new(),
             },
             error: None,
+            province: None,
+            ca: None,
+            trust_list_sequence: None,
+            holder: None,
         };
+        let mut trace = None;
         let result = outcome.and_then(|v| {
             if opts.require_revocation && revocation.is_empty() {
                 Err(Error::RevocationNotChecked)
@@ -167,6 +194,21 @@ impl Verifier {
                 }
                 verdict.policies = v.policies;
                 verdict.revocation.certificates = v.revocation;
+                let mut issuer = v.anchor;
+                let mut signed = Vec::new();
+                for &id in &v.path {
+                    let c = run.cert(id);
+                    let by = run.cert(issuer);
+                    signed.push((
+                        c.subject.display().to_owned(),
+                        c.sig_alg.trust_list_name(by.key_curve.as_deref()),
+                    ));
+                    issuer = id;
+                }
+                trace = Some(Trace {
+                    anchor: v.anchor,
+                    signed,
+                });
             }
             Err(e) => {
                 verdict.reason = Some(e.code());
@@ -174,7 +216,7 @@ impl Verifier {
                 verdict.error = Some(e);
             }
         }
-        verdict
+        (verdict, trace)
     }
 }
 

@@ -210,3 +210,300 @@ fn inspect_prints_the_certificate() {
         "C=US, O=Test Certificates 2011, CN=Good CA"
     );
 }
+
+fn seed(path: &str) -> PathBuf {
+    manifest_dir().join("../seeds").join(path)
+}
+
+fn tampered_list(dir: &Path) -> PathBuf {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut env: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(seed("trust-list.json")).expect("list"))
+            .expect("JSON");
+    let payload = b64
+        .decode(env["payload"].as_str().expect("payload"))
+        .expect("b64");
+    let text = String::from_utf8(payload)
+        .expect("UTF-8")
+        .replace("\"sequence\": 1", "\"sequence\": 9");
+    env["payload"] = serde_json::json!(b64.encode(text));
+    let path = dir.join("tampered.json");
+    std::fs::write(&path, serde_json::to_vec(&env).expect("JSON")).expect("write");
+    path
+}
+
+#[test]
+fn trust_list_verify_and_show_exit_codes() {
+    let signer = seed("pki/bridge-operator.pem");
+    let list = seed("trust-list.json");
+    let (code, json, err) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&signer),
+        "--at",
+        "2026-11-30T00:00:00Z",
+        s(&list),
+    ]);
+    assert_eq!(code, 0, "{json} {err}");
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["sequence"], 1);
+    assert_eq!(json["services"], 3);
+    let (code, json, _) = run(&[
+        "trust-list",
+        "show",
+        "--signer",
+        s(&signer),
+        "--at",
+        "2026-11-30T00:00:00Z",
+        s(&list),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(json["sequence"], 1);
+    assert_eq!(json["services"][0]["id"], "shanghai-demo-sm2-ca");
+    assert_eq!(
+        json["services"][2]["credit_code_rules"],
+        serde_json::json!([{"extension": "1.2.156.10260.4.4"}, {"subject": "serialNumber"}])
+    );
+    // Expired at the given time: exit 1 with the reason and the sequence.
+    let (code, json, _) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&signer),
+        "--at",
+        "2037-06-01T00:00:00Z",
+        s(&list),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "trust-list-expired");
+    assert_eq!(json["error"]["sequence"], 1);
+    // Altered: exit 1.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tampered = tampered_list(dir.path());
+    let (code, json, _) = run(&["trust-list", "show", "--signer", s(&signer), s(&tampered)]);
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "trust-list-bad-signature");
+    // Wrong signer pinned: exit 1.
+    let (code, json, _) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&seed("pki/server.pem")),
+        s(&list),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "trust-list-wrong-signer");
+    // Unsigned: exit 1.
+    let (code, json, _) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&signer),
+        s(&seed("trust-list.source.json")),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(json["reason"], "trust-list-unsigned");
+    // Usage errors: exit 2.
+    let (code, _, _) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&signer),
+        "/nonexistent/list.json",
+    ]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run(&["trust-list", "verify", "--signer", s(&list), s(&list)]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run(&["trust-list", "verify", s(&list)]);
+    assert_eq!(code, 2);
+    // An RSA certificate cannot be a list signer.
+    let (code, _, err) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&demo("jiangsu", "root.pem")),
+        s(&list),
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn trust_list_sign_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_ca-bridge"))
+        .args([
+            "trust-list",
+            "sign",
+            "--key",
+            s(&seed("pki/bridge-operator.key")),
+            "--cert",
+            s(&seed("pki/bridge-operator.pem")),
+            s(&seed("trust-list.source.json")),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed = dir.path().join("signed.json");
+    std::fs::write(&signed, &out.stdout).expect("write");
+    let (code, json, _) = run(&[
+        "trust-list",
+        "verify",
+        "--signer",
+        s(&seed("pki/bridge-operator.pem")),
+        "--at",
+        "2026-11-30T00:00:00Z",
+        s(&signed),
+    ]);
+    assert_eq!(code, 0, "{json}");
+    // A key that is not the certificate's: exit 1, nothing on stdout.
+    let out = Command::new(env!("CARGO_BIN_EXE_ca-bridge"))
+        .args([
+            "trust-list",
+            "sign",
+            "--key",
+            s(&seed("pki/server.key")),
+            "--cert",
+            s(&seed("pki/bridge-operator.pem")),
+            s(&seed("trust-list.source.json")),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    // A list that is not a list: exit 1.
+    let (code, _, err) = run(&[
+        "trust-list",
+        "sign",
+        "--key",
+        s(&seed("pki/bridge-operator.key")),
+        "--cert",
+        s(&seed("pki/bridge-operator.pem")),
+        s(&seed("pki/fingerprints.txt")),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("trust-list-malformed"), "{err}");
+    // Missing key file: exit 2.
+    let (code, _, _) = run(&[
+        "trust-list",
+        "sign",
+        "--key",
+        "/nonexistent.key",
+        "--cert",
+        s(&seed("pki/bridge-operator.pem")),
+        s(&seed("trust-list.source.json")),
+    ]);
+    assert_eq!(code, 2);
+}
+
+fn verify_under_list(leaf: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let list = seed("trust-list.json");
+    let signer = seed("pki/bridge-operator.pem");
+    let mut args = vec![
+        "verify",
+        "--trust-list",
+        s(&list),
+        "--trust-list-signer",
+        s(&signer),
+        "--at",
+        "2026-11-30T00:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    args.push(s(leaf));
+    run(&args)
+}
+
+#[test]
+fn verify_under_the_demo_trust_list() {
+    for (p, code_) in [
+        ("shanghai", "91310118MA1H3K8N4A"),
+        ("jiangsu", "91320509MA1MQ2G59F"),
+        ("zhejiang", "91330421MA2B1C3D4B"),
+    ] {
+        let crl = demo(p, "crl.pem");
+        let arl = demo(p, "arl.pem");
+        let crls = ["--crl", s(&crl), "--crl", s(&arl)];
+        let (code, json, err) = verify_under_list(&demo(p, "valid.pem"), &crls);
+        assert_eq!(code, 0, "{p}: {json} {err}");
+        assert_eq!(json["province"], p);
+        assert_eq!(json["trust_list_sequence"], 1);
+        assert_eq!(json["holder"]["credit_code"], code_);
+        assert_eq!(json["holder"]["credit_code_check"], "valid");
+        let (code, json, _) = verify_under_list(&demo(p, "revoked.pem"), &crls);
+        assert_eq!((code, json["reason"].as_str()), (1, Some("revoked")));
+        let (code, json, _) = verify_under_list(&demo(p, "bad-credit-code.pem"), &[]);
+        assert_eq!(code, 0);
+        assert_eq!(json["holder"]["credit_code_check"], "bad-check-digit");
+        let (code, json, _) =
+            verify_under_list(&demo(p, "bad-credit-code.pem"), &["--strict-credit-code"]);
+        assert_eq!(
+            (code, json["reason"].as_str()),
+            (1, Some("bad-credit-code"))
+        );
+    }
+    // Suspension judged at the signing time: a signing time before the CA's grant is not recognised.
+    let (code, json, _) = verify_under_list(
+        &demo("jiangsu", "valid.pem"),
+        &["--signing-time", "2024-12-31T00:00:00Z"],
+    );
+    assert_eq!(
+        (code, json["reason"].as_str()),
+        (1, Some("ca-not-recognised"))
+    );
+    // An altered list: exit 1, the list's reason.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tampered = tampered_list(dir.path());
+    let (code, json, _) = run(&[
+        "verify",
+        "--trust-list",
+        s(&tampered),
+        "--trust-list-signer",
+        s(&seed("pki/bridge-operator.pem")),
+        s(&demo("jiangsu", "valid.pem")),
+    ]);
+    assert_eq!(
+        (code, json["reason"].as_str()),
+        (1, Some("trust-list-bad-signature"))
+    );
+    // --trust-list without its signer, or with --anchor: usage errors.
+    let (code, _, err) = run(&[
+        "verify",
+        "--trust-list",
+        s(&seed("trust-list.json")),
+        s(&demo("jiangsu", "valid.pem")),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&[
+        "verify",
+        "--trust-list",
+        s(&seed("trust-list.json")),
+        "--trust-list-signer",
+        s(&seed("pki/bridge-operator.pem")),
+        "--anchor",
+        s(&demo("jiangsu", "root.pem")),
+        s(&demo("jiangsu", "valid.pem")),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = run(&[
+        "verify",
+        "--trust-list-signer",
+        s(&seed("pki/bridge-operator.pem")),
+        s(&demo("jiangsu", "valid.pem")),
+    ]);
+    assert_eq!(code, 2);
+    let (code, _, _) = run(&[
+        "verify",
+        "--trust-list",
+        "/nonexistent.json",
+        "--trust-list-signer",
+        s(&seed("pki/bridge-operator.pem")),
+        s(&demo("jiangsu", "valid.pem")),
+    ]);
+    assert_eq!(code, 2);
+}
