@@ -81,6 +81,23 @@ pub fn prepare(
     })
 }
 
+/// Renders a stored version's canonical JSON in `format`. Publishing checked that every format can
+/// carry it, so a failure here is a defect, reported as an internal error.
+pub fn render_stored(
+    state: &AppState,
+    canonical: &str,
+    format: Dialect,
+) -> Result<Vec<u8>, ApiError> {
+    let ann: Announcement = serde_json::from_str(canonical)
+        .map_err(|e| ApiError::Internal(format!("stored canonical JSON does not read: {e}")))?;
+    interchange::render(&ann, format, &state.tables).map_err(|f| {
+        ApiError::Internal(format!(
+            "a stored announcement does not render as {format}: {}",
+            f.0.first().map_or("", |x| x.message_en.as_str())
+        ))
+    })
+}
+
 /// An event as the feed and webhooks carry it, with the document rendered in `format` (JSON for
 /// JSON dialects, a string for XML).
 pub fn event_json(
@@ -88,14 +105,7 @@ pub fn event_json(
     item: &crate::db::announcements::FeedItem,
     format: Dialect,
 ) -> Result<serde_json::Value, ApiError> {
-    let ann: Announcement = serde_json::from_str(&item.canonical)
-        .map_err(|e| ApiError::Internal(format!("stored canonical JSON does not read: {e}")))?;
-    let bytes = interchange::render(&ann, format, &state.tables).map_err(|f| {
-        ApiError::Internal(format!(
-            "a stored announcement does not render as {format}: {}",
-            f.0.first().map_or("", |x| x.message_en.as_str())
-        ))
-    })?;
+    let bytes = render_stored(state, &item.canonical, format)?;
     let document = if format == Dialect::Shanghai {
         serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
     } else {

@@ -5,7 +5,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use interchange::{Announcement, Dialect, NoticeKind};
+use interchange::{Dialect, NoticeKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -176,17 +176,6 @@ pub(super) async fn publish(
     }
 }
 
-fn render_version(state: &AppState, canonical: &str, format: Dialect) -> Result<Vec<u8>, ApiError> {
-    let ann: Announcement = serde_json::from_str(canonical)
-        .map_err(|e| ApiError::Internal(format!("stored canonical JSON does not read: {e}")))?;
-    interchange::render(&ann, format, &state.tables).map_err(|f| {
-        ApiError::Internal(format!(
-            "a stored announcement does not render as {format}: {}",
-            f.0.first().map_or("", |x| x.message_en.as_str())
-        ))
-    })
-}
-
 /// Query with an optional output format.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -217,7 +206,7 @@ async fn respond_version(
         Some(v) => ApiError::NotFound(format!("announcement {shown} has no version {v}")),
         None => ApiError::NotFound(format!("no announcement {shown}")),
     })?;
-    let body = render_version(state, &row.canonical, format)?;
+    let body = exchange::render_stored(state, &row.canonical, format)?;
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header(("x-announcement-version", row.version.to_string()))
