@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::SourceMap;
 use super::text::TimeFormat;
-use crate::codes::{CreditCode, ProjectType, RegionCode};
+use crate::codes::{CreditCode, CreditCodeError, ProjectType, RegionCode};
 use crate::finding::{Finding, Sink};
 use crate::policy::ValidationPolicy;
 
@@ -31,20 +31,39 @@ impl Cx {
     }
 
     pub(crate) fn wrong_type(&mut self, path: &str, expected: &str) {
+        self.wrong_type_in(path, (expected, &format!(" {expected}")));
+    }
+
+    /// `schema.type` with the expected type in English and in Chinese.
+    pub(crate) fn wrong_type_in(&mut self, path: &str, (en, zh): (&str, &str)) {
         self.sink.push(Finding::error(
             "schema.type",
             path,
-            format!("expected {expected}"),
-            format!("类型错误，应为 {expected}"),
+            format!("expected {en}"),
+            format!("类型错误，应为{zh}"),
         ));
     }
 
     pub(crate) fn format(&mut self, path: &str, value: &str, expected: &str) {
+        self.format_in(path, value, (expected, &format!(" {expected}")));
+    }
+
+    /// `schema.format` with the expected format in English and in Chinese.
+    pub(crate) fn format_in(&mut self, path: &str, value: &str, (en, zh): (&str, &str)) {
         self.sink.push(Finding::error(
             "schema.format",
             path,
-            format!("`{value}` is not {expected}"),
-            format!("`{value}` 格式错误，应为 {expected}"),
+            format!("`{value}` is not {en}"),
+            format!("`{value}` 格式错误，应为{zh}"),
+        ));
+    }
+
+    pub(crate) fn bad_credit_code(&mut self, path: &str, value: &str, why: &CreditCodeError) {
+        self.sink.push(Finding::error(
+            "credit_code.format",
+            path,
+            why.to_string(),
+            format!("`{value}` 不是统一社会信用代码（18 位，不含 I、O、S、V、Z）"),
         ));
     }
 
@@ -300,12 +319,7 @@ impl<'a> Obj<'a> {
         match CreditCode::parse(&s) {
             Ok(c) => Some(c),
             Err(e) => {
-                cx.sink.push(Finding::error(
-                    "credit_code.format",
-                    self.ptr(key),
-                    e.to_string(),
-                    format!("`{s}` 不是统一社会信用代码（18 位，不含 I、O、S、V、Z）"),
-                ));
+                cx.bad_credit_code(&self.ptr(key), &s, &e);
                 None
             }
         }
