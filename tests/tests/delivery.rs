@@ -15,6 +15,7 @@ tests::on_both_backends!(
     failing_receiver_dead_letters_and_retry_delivers,
     refused_subscriptions_change_nothing,
     rotated_secret_signs_with_both_during_the_overlap,
+    a_hanging_receiver_does_not_hold_publishing_back,
 );
 
 const SECRET: &str = "jiangsu-webhook-secret-0001";
@@ -33,6 +34,8 @@ struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
     status: Arc<Mutex<u16>>,
+    /// While set, requests wait (the receiver hangs) until it is cleared.
+    hold: Arc<std::sync::atomic::AtomicBool>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -40,13 +43,14 @@ impl Receiver {
     async fn start(status: u16) -> Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let status = Arc::new(Mutex::new(status));
-        let (g, s) = (got.clone(), status.clone());
+        let hold = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (g, s, h) = (got.clone(), status.clone(), hold.clone());
         let server = HttpServer::new(move || {
-            let (g, s) = (g.clone(), s.clone());
+            let (g, s, h) = (g.clone(), s.clone(), h.clone());
             App::new().route(
                 "/hook",
                 web::post().to(move |req: HttpRequest, body: web::Bytes| {
-                    let (g, s) = (g.clone(), s.clone());
+                    let (g, s, h) = (g.clone(), s.clone(), h.clone());
                     async move {
                         let header = |name: &str| {
                             req.headers()
@@ -61,6 +65,9 @@ impl Receiver {
                             signature: header("x-gateway-signature"),
                             body: body.to_vec(),
                         });
+                        while h.load(std::sync::atomic::Ordering::SeqCst) {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
                         let code = *s.lock().expect("lock");
                         HttpResponse::build(
                             actix_web::http::StatusCode::from_u16(code).expect("status"),
@@ -81,6 +88,7 @@ impl Receiver {
             url: format!("http://{addr}/hook"),
             got,
             status,
+            hold,
             handle,
         }
     }
@@ -461,5 +469,70 @@ async fn rotated_secret_signs_with_both_during_the_overlap(backend: Backend) {
             hmac_hex(new_secret, &r.timestamp, &r.body),
             hmac_hex(SECRET, &r.timestamp, &r.body)
         )
+    );
+}
+
+async fn a_hanging_receiver_does_not_hold_publishing_back(backend: Backend) {
+    let app = TestApp::builder()
+        .backend(backend)
+        .configure(|s| {
+            s.delivery.poll_interval_ms = 20;
+            s.delivery.timeout_secs = 60;
+        })
+        .build()
+        .await;
+    let receiver = Receiver::start(200).await;
+    receiver
+        .hold
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    expect_json(
+        subscribe(
+            &app,
+            Cert::Zhejiang,
+            json!({"url": receiver.url, "secret": SECRET}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    // Every publication is answered while the receiver holds the first delivery open.
+    let names = [
+        "02-construction-correction",
+        "03-construction-clarification",
+        "04-construction-extension",
+        "07-procurement-tender",
+        "09-land-tender",
+    ];
+    for name in names {
+        publish(&app, Cert::Jiangsu, sample("jiangsu", name)).await;
+    }
+    receiver
+        .wait_for("the first, held delivery", |g| g.len() == 1)
+        .await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "one delivery at a time per subscriber"
+    );
+    receiver
+        .hold
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let got = receiver
+        .wait_for("every event", |g| g.len() >= names.len())
+        .await;
+    let cursors: Vec<i64> = got
+        .iter()
+        .map(|r| {
+            let event: Value = serde_json::from_slice(&r.body).expect("event");
+            event["cursor"]
+                .as_str()
+                .expect("cursor")
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    assert!(
+        cursors.windows(2).all(|w| w[0] < w[1]),
+        "feed order: {cursors:?}"
     );
 }
