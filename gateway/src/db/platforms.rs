@@ -137,11 +137,3 @@ pub fn set_fingerprint(
         .execute(conn)?;
     Ok(n == 1)
 }
-
-/// Which caller, if any, holds this fingerprint already.
-pub fn fingerprint_holder(
-    conn: &mut DbConnection,
-    fingerprint: &CertFingerprint,
-) -> Result<Option<PlatformId>, DbError> {
-    Ok(find_by_fingerprint(conn, fingerprint)?.map(|c| c.id))
-}

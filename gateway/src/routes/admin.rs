@@ -167,7 +167,8 @@ pub(super) async fn rotate_certificate(
                 let Some(before) = platforms::find(conn, &target)? else {
                     return Ok(Change::Missing);
                 };
-                if let Some(holder) = platforms::fingerprint_holder(conn, &fingerprint)?
+                if let Some(holder) =
+                    platforms::find_by_fingerprint(conn, &fingerprint)?.map(|c| c.id)
                     && holder != target
                 {
                     return Ok(Change::Refused(format!(

@@ -17,7 +17,7 @@ use crate::http::extract::RequestId;
 use crate::problem::ApiError;
 use crate::registry::{Caller, Province, Role};
 
-/// Default and largest page size of the feed and the search.
+/// Default page size of the feed and the search.
 pub(crate) const PAGE_DEFAULT: i64 = 50;
 /// The largest page a client may ask for.
 pub(crate) const PAGE_MAX: i64 = 100;
@@ -32,9 +32,7 @@ pub(crate) fn caller_dialect(caller: &Caller) -> Option<Dialect> {
 
 fn format_param(raw: Option<&str>, caller: &Caller) -> Result<Dialect, ApiError> {
     match raw {
-        Some(name) => name.parse().map_err(|e: interchange::UnknownDialect| {
-            ApiError::invalid("?format", "unknown-dialect", e.to_string())
-        }),
+        Some(name) => super::interchange::dialect("format", name, false),
         None => Ok(caller_dialect(caller).unwrap_or(Dialect::Canonical)),
     }
 }

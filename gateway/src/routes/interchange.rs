@@ -15,7 +15,8 @@ use crate::registry::Caller;
 /// Header listing the warnings of a successful translation as `code@path` items.
 pub(crate) const WARNINGS_HEADER: &str = "x-validation-warnings";
 
-fn dialect(param: &str, value: &str, input: bool) -> Result<Dialect, ApiError> {
+/// Parses a dialect query parameter; `input` refuses output-only formats (OCDS).
+pub(crate) fn dialect(param: &str, value: &str, input: bool) -> Result<Dialect, ApiError> {
     let d: Dialect = value.parse().map_err(|e: interchange::UnknownDialect| {
         ApiError::invalid(format!("?{param}"), "unknown-dialect", e.to_string())
     })?;
