@@ -84,6 +84,12 @@ impl Name {
         &self.display
     }
 
+    /// The normalised comparison key (RFC 5280 7.1 name matching): two names match exactly when
+    /// their keys are equal.
+    pub fn matching_key(&self) -> &str {
+        &self.key
+    }
+
     /// True when `prefix`'s RDNs are the first RDNs of this name (name constraints, RFC 5280 7.1).
     pub(crate) fn starts_with(&self, prefix: &Name) -> bool {
         prefix.rdns.len() <= self.rdns.len()

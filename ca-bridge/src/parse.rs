@@ -475,6 +475,8 @@ pub struct Crl {
     pub(crate) number: Option<Vec<u8>>,
     pub(crate) delta_base: Option<Vec<u8>>,
     pub(crate) idp: Option<Idp>,
+    /// The issuing distribution point extension's DER value: what the CRL covers.
+    pub(crate) idp_der: Option<Vec<u8>>,
     /// A critical CRL or entry extension this validator does not process: the CRL cannot be used.
     pub(crate) unknown_critical: Option<String>,
 }
@@ -514,6 +516,7 @@ impl Crl {
         let mut number = None;
         let mut delta_base = None;
         let mut idp = None;
+        let mut idp_der = None;
         if t.extensions().len() > MAX_EXTENSIONS {
             return Err(malformed("crl", "too many extensions"));
         }
@@ -525,7 +528,8 @@ impl Crl {
                 }
                 (_, ParsedExtension::CRLNumber(n)) => number = Some(big(&n.to_bytes_be())),
                 (_, ParsedExtension::IssuingDistributionPoint(_)) => {
-                    idp = Some(parse_idp(e.value)?)
+                    idp = Some(parse_idp(e.value)?);
+                    idp_der = Some(e.value.to_vec());
                 }
                 ("2.5.29.27", _) => {
                     let (int, _) = crate::der_limits::expect(e.value, 0x02, "crl")?;
@@ -584,6 +588,7 @@ impl Crl {
             number,
             delta_base,
             idp,
+            idp_der,
             unknown_critical,
         })
     }
@@ -591,6 +596,41 @@ impl Crl {
     /// The issuer name.
     pub fn issuer(&self) -> &Name {
         &self.issuer
+    }
+
+    /// thisUpdate, Unix seconds.
+    pub fn this_update(&self) -> i64 {
+        self.this_update
+    }
+
+    /// nextUpdate, Unix seconds, when the CRL has one.
+    pub fn next_update(&self) -> Option<i64> {
+        self.next_update
+    }
+
+    /// The cRLNumber in hex (big-endian, no leading zeros), when present.
+    pub fn number_hex(&self) -> Option<String> {
+        self.number.as_deref().map(hex::encode)
+    }
+
+    /// True for a delta CRL (it carries a deltaCRLIndicator).
+    pub fn is_delta(&self) -> bool {
+        self.delta_base.is_some()
+    }
+
+    /// What the CRL covers, as a stable key: `full` without an issuing distribution point, else
+    /// `idp:` and the extension's DER in hex. Two CRLs of one issuer with the same scope replace
+    /// each other; an ARL (only CA certificates) and the CRL of end entities do not.
+    pub fn scope(&self) -> String {
+        match &self.idp_der {
+            None => "full".to_owned(),
+            Some(der) => format!("idp:{}", hex::encode(der)),
+        }
+    }
+
+    /// True when the CRL covers only CA certificates (an authority revocation list).
+    pub fn only_ca_certs(&self) -> bool {
+        self.idp.as_ref().is_some_and(|i| i.only_ca)
     }
 }
 

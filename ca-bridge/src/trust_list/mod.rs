@@ -11,6 +11,7 @@
 //! The format (JSON, `schemas/trust-list/trust-list.schema.json`) is documented in the crate
 //! README. Times are RFC 3339; the library never reads the clock: every time is passed in.
 
+pub mod crl_check;
 pub mod envelope;
 pub mod verify;
 
@@ -21,6 +22,7 @@ use crate::credit_code::CreditCodeRule;
 use crate::error::fmt_time;
 use crate::parse::{Certificate, decode_pem_or_der};
 
+pub use crl_check::AcceptedCrl;
 pub use envelope::{SignedEnvelope, TrustListSigner, sign_trust_list};
 pub use verify::{CaRef, CreditCodePolicy, Holder, TrustListVerifier, TrustOptions};
 
