@@ -71,6 +71,11 @@ enum Command {
         /// The document; `-` reads standard input.
         file: PathBuf,
     },
+    /// Manage the trust list of the CA bridge in the database.
+    TrustList {
+        #[command(subcommand)]
+        action: TrustListCommand,
+    },
     /// Load and check the configuration, print it (secrets masked) and exit.
     CheckConfig {
         #[command(flatten)]
@@ -78,6 +83,22 @@ enum Command {
         /// Check the configuration as `serve --demo` would use it.
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrustListCommand {
+    /// Install a signed trust list (checked against `bridge.trust_list_signer`) unless a list
+    /// with a higher sequence is installed: exit 0 installed or already installed, 1 refused,
+    /// 2 usage error or an unreadable file.
+    Install {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Use the demo data directory's settings (demo operator certificate).
+        #[arg(long)]
+        demo: bool,
+        /// The signed trust list (JSON envelope, see `ca-bridge trust-list sign`).
+        file: PathBuf,
     },
 }
 
@@ -173,6 +194,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::TrustList {
+            action: TrustListCommand::Install { common, demo, file },
+        } => {
+            let mut settings = load(
+                &common,
+                Overrides {
+                    demo,
+                    ..Overrides::default()
+                },
+            )?;
+            telemetry::init(&settings.log);
+            install_trust_list(&mut settings, &file)
+        }
         Command::Translate {
             from,
             to,
@@ -244,6 +278,68 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, Failure> {
         Some(path) if path.as_os_str() == "-" => read_input(None),
         Some(path) => std::fs::read(path)
             .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// `gateway trust-list install FILE`.
+fn install_trust_list(settings: &mut Settings, file: &std::path::Path) -> Result<(), Failure> {
+    if settings.demo {
+        crate::demo::prepare(settings).map_err(|e| Failure::Runtime(e.to_string()))?;
+    }
+    let signed = std::fs::read(file)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let signer_path = settings
+        .bridge
+        .trust_list_signer
+        .as_ref()
+        .map(|p| settings.resolve(p))
+        .ok_or_else(|| {
+            Failure::Usage(
+                "bridge.trust_list_signer is not set: the operator certificate that signs trust lists"
+                    .to_owned(),
+            )
+        })?;
+    let bridge = crate::bridge::Bridge::new(Some(&signer_path), &settings.bridge)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let signer = bridge.signer().map_err(|e| Failure::Usage(e.to_string()))?;
+    let db = Database::connect(&settings.database_url(), &settings.database)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    db.check_migrations()
+        .map_err(|e| Failure::Runtime(format!("{e} (run `gateway migrate` first)")))?;
+    let request_id = format!("cli-{}", uuid::Uuid::new_v4());
+    let outcome = db
+        .run_blocking(|conn| {
+            Ok(crate::bridge::install::install_trust_list(
+                conn,
+                signer,
+                &signed,
+                crate::bridge::unix_now(),
+                crate::db::bridge::Actor {
+                    id: "cli",
+                    request_id: &request_id,
+                },
+            ))
+        })
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    match outcome {
+        Ok(installed) => {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "sequence": installed.sequence,
+                    "installed": installed.stored == crate::db::bridge::Stored::Installed,
+                })
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let problem = ApiError::from(e).problem();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&problem).unwrap_or_default()
+            );
+            Err(Failure::Invalid)
+        }
     }
 }
 

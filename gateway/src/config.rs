@@ -33,6 +33,8 @@ pub struct Settings {
     pub validation: ValidationSettings,
     /// Webhook push delivery.
     pub delivery: DeliverySettings,
+    /// The CA mutual-recognition bridge: trust list, revocation data, verdict cache.
+    pub bridge: BridgeSettings,
     /// Log output.
     pub log: LogSettings,
     /// Platforms and operators to register on start-up (existing entries are left as they are).
@@ -53,6 +55,7 @@ impl Default for Settings {
             rate_limit: RateLimitSettings::default(),
             validation: ValidationSettings::default(),
             delivery: DeliverySettings::default(),
+            bridge: BridgeSettings::default(),
             log: LogSettings::default(),
             platforms: Vec::new(),
             demo: false,
@@ -265,6 +268,64 @@ impl Default for DeliverySettings {
     }
 }
 
+/// The CA mutual-recognition bridge: which operator signs trust lists, how revocation data is kept
+/// current, and how verdicts are cached.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BridgeSettings {
+    /// PEM certificate of the bridge operator: a trust list must be signed by its key. Unset
+    /// turns the bridge off (its routes answer 503 `bridge-not-configured`).
+    pub trust_list_signer: Option<PathBuf>,
+    /// A signed trust list installed at start-up when its sequence is higher than the installed one.
+    pub trust_list: Option<PathBuf>,
+    /// Refuse certificates whose holder credit code has a wrong GB 32100 check character
+    /// (otherwise the verdict reports it and stays valid).
+    pub strict_credit_code: bool,
+    /// Verdicts kept in memory per instance; 0 turns the cache off.
+    pub verdict_cache_entries: usize,
+    /// Longest time a cached verdict is served, in seconds.
+    pub verdict_cache_ttl_secs: u64,
+    /// Fetch CRLs from the supply points of the trust list.
+    pub fetch_crls: bool,
+    /// Fetch each supply point at least this often, in seconds.
+    pub crl_refresh_secs: u64,
+    /// Fetch a CRL this many seconds before its nextUpdate.
+    pub crl_refresh_margin_secs: u64,
+    /// Attempts per fetch round (with doubling delays between them).
+    pub fetch_attempts: u32,
+    /// First delay between attempts, in milliseconds.
+    pub fetch_retry_delay_ms: u64,
+    /// Time a CRL download or OCSP exchange may take, in seconds.
+    pub fetch_timeout_secs: u64,
+    /// Largest CRL accepted from a supply point, in bytes.
+    pub fetch_max_bytes: usize,
+    /// Ask a CA's OCSP responder when no current CRL decides a certificate's status.
+    pub ocsp: bool,
+    /// Largest OCSP response accepted, in bytes.
+    pub ocsp_max_bytes: usize,
+}
+
+impl Default for BridgeSettings {
+    fn default() -> Self {
+        Self {
+            trust_list_signer: None,
+            trust_list: None,
+            strict_credit_code: false,
+            verdict_cache_entries: 10_000,
+            verdict_cache_ttl_secs: 300,
+            fetch_crls: true,
+            crl_refresh_secs: 3_600,
+            crl_refresh_margin_secs: 900,
+            fetch_attempts: 3,
+            fetch_retry_delay_ms: 1_000,
+            fetch_timeout_secs: 10,
+            fetch_max_bytes: 16 * 1024 * 1024,
+            ocsp: true,
+            ocsp_max_bytes: 64 * 1024,
+        }
+    }
+}
+
 /// How a validation rule reports what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -378,6 +439,18 @@ impl Settings {
             return Err(ConfigError::invalid(
                 "validation.max_document_bytes",
                 "and validation.max_depth must be at least 1",
+            ));
+        }
+        if self.bridge.fetch_attempts == 0 || self.bridge.fetch_timeout_secs == 0 {
+            return Err(ConfigError::invalid(
+                "bridge.fetch_attempts",
+                "and bridge.fetch_timeout_secs must be at least 1",
+            ));
+        }
+        if self.bridge.crl_refresh_secs == 0 {
+            return Err(ConfigError::invalid(
+                "bridge.crl_refresh_secs",
+                "must be at least 1",
             ));
         }
         if self.tls.client_ca.is_empty() {
@@ -585,6 +658,16 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     ("GATEWAY_DELIVERY_WORKERS", "delivery.workers"),
     ("GATEWAY_DELIVERY_MAX_ATTEMPTS", "delivery.max_attempts"),
+    (
+        "GATEWAY_BRIDGE_TRUST_LIST_SIGNER",
+        "bridge.trust_list_signer",
+    ),
+    ("GATEWAY_BRIDGE_TRUST_LIST", "bridge.trust_list"),
+    ("GATEWAY_BRIDGE_FETCH_CRLS", "bridge.fetch_crls"),
+    (
+        "GATEWAY_BRIDGE_VERDICT_CACHE_ENTRIES",
+        "bridge.verdict_cache_entries",
+    ),
     ("GATEWAY_LOG_FORMAT", "log.format"),
     ("GATEWAY_LOG_LEVEL", "log.level"),
 ];

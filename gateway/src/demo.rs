@@ -40,6 +40,38 @@ const FILES: &[(&str, &[u8])] = embed![
     "platforms/intruder-ca.pem",
     "platforms/expired.pem",
     "platforms/expired.key",
+    "bridge-operator.pem",
+];
+
+/// The signed demo trust list (`seeds/trust-list.json`), recognising the three demo bidder CAs.
+pub const TRUST_LIST: &[u8] = include_bytes!("../../seeds/trust-list.json");
+
+/// The demo bidder CAs' CRLs and ARLs, installed with the demo trust list.
+pub const CRLS: &[(&str, &[u8])] = &[
+    (
+        "shanghai/crl",
+        include_bytes!("../../seeds/pki/bidders/shanghai/crl.pem"),
+    ),
+    (
+        "shanghai/arl",
+        include_bytes!("../../seeds/pki/bidders/shanghai/arl.pem"),
+    ),
+    (
+        "jiangsu/crl",
+        include_bytes!("../../seeds/pki/bidders/jiangsu/crl.pem"),
+    ),
+    (
+        "jiangsu/arl",
+        include_bytes!("../../seeds/pki/bidders/jiangsu/arl.pem"),
+    ),
+    (
+        "zhejiang/crl",
+        include_bytes!("../../seeds/pki/bidders/zhejiang/crl.pem"),
+    ),
+    (
+        "zhejiang/arl",
+        include_bytes!("../../seeds/pki/bidders/zhejiang/arl.pem"),
+    ),
 ];
 
 /// SHA-256 fingerprints of every certificate in the committed demo PKI.
@@ -167,6 +199,12 @@ pub fn prepare(settings: &mut Settings) -> io::Result<()> {
     // Demo receivers run on this machine: allow http on loopback.
     settings.delivery.allow_http = true;
     settings.delivery.allow_loopback = true;
+    // The demo trust list is signed by the demo bridge operator; its supply points
+    // (http://127.0.0.1/crl/...) do not exist, and the demo CRLs are installed instead.
+    if settings.bridge.trust_list_signer.is_none() {
+        settings.bridge.trust_list_signer = Some(PathBuf::from("pki/bridge-operator.pem"));
+        settings.bridge.fetch_crls = false;
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! administer it. See `ARCHITECTURE.md` for the map. Entry points: [`cli::main`] for the binary,
 //! [`startup::Application::build`] for the server (the tests call it too).
 
+pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -39,6 +39,104 @@ pub struct Metrics {
     pub dead_letters: IntCounterVec,
     /// `gateway_outbox_depth{status}`
     pub outbox_depth: IntGaugeVec,
+    /// The mutual-recognition bridge's metrics.
+    pub bridge: BridgeMetrics,
+}
+
+/// Metrics of the CA mutual-recognition bridge. Label values come from the trust list (service
+/// ids, issuer names) or from closed sets (algorithms, outcomes, reason codes).
+pub struct BridgeMetrics {
+    /// `gateway_certificate_verifications_total{province,ca,algorithm,outcome,reason}`
+    pub verifications: IntCounterVec,
+    /// `gateway_certificate_verification_duration_seconds{cache}`
+    pub verification_duration: HistogramVec,
+    /// `gateway_crl_age_seconds{ca,issuer}` (set at scrape time)
+    pub crl_age: IntGaugeVec,
+    /// `gateway_crl_next_update_seconds{ca,issuer}` (set at scrape time)
+    pub crl_next_update: IntGaugeVec,
+    /// `gateway_crl_fetches_total{ca,outcome}`
+    pub crl_fetches: IntCounterVec,
+    /// `gateway_crl_fetch_failures_total{ca,reason}`
+    pub crl_fetch_failures: IntCounterVec,
+    /// `gateway_ocsp_requests_total{ca,outcome}`
+    pub ocsp_requests: IntCounterVec,
+    /// `gateway_trust_list_sequence`
+    pub trust_list_sequence: IntGauge,
+    /// `gateway_trust_list_next_update_seconds` (set at scrape time)
+    pub trust_list_next_update: IntGauge,
+}
+
+impl BridgeMetrics {
+    fn new(registry: &Registry) -> Result<Self, MetricsError> {
+        let counter =
+            |name: &str, help: &str, labels: &[&str]| -> Result<IntCounterVec, MetricsError> {
+                let c = IntCounterVec::new(Opts::new(name, help), labels)?;
+                registry.register(Box::new(c.clone()))?;
+                Ok(c)
+            };
+        let gauge =
+            |name: &str, help: &str, labels: &[&str]| -> Result<IntGaugeVec, MetricsError> {
+                let g = IntGaugeVec::new(Opts::new(name, help), labels)?;
+                registry.register(Box::new(g.clone()))?;
+                Ok(g)
+            };
+        let verification_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "gateway_certificate_verification_duration_seconds",
+                "Time to answer a certificate verification inside the gateway, by whether the verdict came from the cache (hit, miss).",
+            )
+            .buckets(vec![
+                0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5,
+            ]),
+            &["cache"],
+        )?;
+        registry.register(Box::new(verification_duration.clone()))?;
+        let trust_list_sequence = IntGauge::new(
+            "gateway_trust_list_sequence",
+            "Sequence number of the trust list in use (0: none installed).",
+        )?;
+        registry.register(Box::new(trust_list_sequence.clone()))?;
+        let trust_list_next_update = IntGauge::new(
+            "gateway_trust_list_next_update_seconds",
+            "Seconds until the trust list in use reaches its next-update time (negative: past, the list is no longer used).",
+        )?;
+        registry.register(Box::new(trust_list_next_update.clone()))?;
+        Ok(BridgeMetrics {
+            verifications: counter(
+                "gateway_certificate_verifications_total",
+                "Certificate verifications answered, by the CA's province and trust-list service, the certificate's signature algorithm, outcome (valid, invalid) and reason code.",
+                &["province", "ca", "algorithm", "outcome", "reason"],
+            )?,
+            verification_duration,
+            crl_age: gauge(
+                "gateway_crl_age_seconds",
+                "Seconds since the thisUpdate of the CRL in use, per trust-list service and CRL issuer.",
+                &["ca", "issuer"],
+            )?,
+            crl_next_update: gauge(
+                "gateway_crl_next_update_seconds",
+                "Seconds until the nextUpdate of the CRL in use (negative: stale, certificates it covers are refused), per service and issuer.",
+                &["ca", "issuer"],
+            )?,
+            crl_fetches: counter(
+                "gateway_crl_fetches_total",
+                "CRL fetch rounds from the trust list's supply points, by service and outcome (stored, unchanged, outdated, failed).",
+                &["ca", "outcome"],
+            )?,
+            crl_fetch_failures: counter(
+                "gateway_crl_fetch_failures_total",
+                "Failed CRL download attempts, by service and reason (network, timeout, http-status, too-large, invalid).",
+                &["ca", "reason"],
+            )?,
+            ocsp_requests: counter(
+                "gateway_ocsp_requests_total",
+                "OCSP requests to CA responders, by service and outcome (ok, failed, cached).",
+                &["ca", "outcome"],
+            )?,
+            trust_list_sequence,
+            trust_list_next_update,
+        })
+    }
 }
 
 /// Why a metric could not be registered: only possible through a programming error (a duplicate).
@@ -178,7 +276,9 @@ impl Metrics {
         registry.register(Box::new(dead_letters.clone()))?;
         registry.register(Box::new(outbox_depth.clone()))?;
         registry.register(Box::new(build_info))?;
+        let bridge = BridgeMetrics::new(&registry)?;
         Ok(Metrics {
+            bridge,
             registry,
             http_requests,
             http_duration,

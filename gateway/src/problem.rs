@@ -103,6 +103,15 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The submitted data is older than the data in use (a trust list or CRL).
+    #[error("{0}")]
+    Outdated(String),
+    /// The CA bridge is not configured on this gateway (no trust-list signer pinned).
+    #[error("the CA bridge is not configured on this gateway")]
+    BridgeNotConfigured,
+    /// No usable trust list is installed (none yet, or the installed one expired).
+    #[error("{0}")]
+    NoTrustList(String),
     /// The caller exceeded its rate limit.
     #[error("rate limit exceeded; retry after {retry_after_secs} s")]
     RateLimited {
@@ -152,6 +161,9 @@ impl ApiError {
             ApiError::ActingForAnother { .. } => "acting-for-another-platform",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Outdated(_) => "outdated",
+            ApiError::BridgeNotConfigured => "bridge-not-configured",
+            ApiError::NoTrustList(_) => "no-trust-list",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Timeout(_) => "timeout",
             ApiError::Unavailable(_) => "unavailable",
@@ -190,6 +202,9 @@ impl ApiError {
             ApiError::ActingForAnother { .. } => "Acting for another platform",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::Conflict(_) => "Conflict",
+            ApiError::Outdated(_) => "Older than the data in use",
+            ApiError::BridgeNotConfigured => "CA bridge not configured",
+            ApiError::NoTrustList(_) => "No usable trust list",
             ApiError::RateLimited { .. } => "Too many requests",
             ApiError::Timeout(_) => "Request timed out",
             ApiError::Unavailable(_) => "Service unavailable",
@@ -216,6 +231,31 @@ impl From<DbError> for ApiError {
         match e {
             DbError::Unavailable(_) => ApiError::Unavailable(e),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::bridge::BridgeError> for ApiError {
+    fn from(e: crate::bridge::BridgeError) -> Self {
+        use crate::bridge::BridgeError;
+        match e {
+            BridgeError::NotConfigured | BridgeError::Signer { .. } => {
+                ApiError::BridgeNotConfigured
+            }
+            BridgeError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::bridge::install::InstallError> for ApiError {
+    fn from(e: crate::bridge::install::InstallError) -> Self {
+        use crate::bridge::install::InstallError;
+        use crate::db::bridge::Refused;
+        match e {
+            InstallError::Invalid(e) => ApiError::invalid("/", e.code(), e.to_string()),
+            InstallError::Refused(Refused::Outdated(why)) => ApiError::Outdated(why),
+            InstallError::Refused(Refused::Conflict(why)) => ApiError::Conflict(why),
+            InstallError::Refused(Refused::Db(db)) => db.into(),
         }
     }
 }
@@ -276,7 +316,10 @@ impl ResponseError for ApiError {
             ApiError::InvalidRequest { .. } | ApiError::InvalidDocument { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Outdated(_) => StatusCode::CONFLICT,
+            ApiError::BridgeNotConfigured | ApiError::NoTrustList(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -46,6 +46,9 @@ pub enum StartupError {
     /// The built-in announcement code tables do not parse (a build defect).
     #[error("announcement code tables: {0}")]
     Tables(#[from] interchange::TableError),
+    /// The bridge configuration is unusable.
+    #[error(transparent)]
+    Bridge(#[from] crate::bridge::BridgeError),
     /// Metrics could not be registered (a programming error).
     #[error("metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -106,6 +109,18 @@ impl Application {
             metrics.tls_handshake_failures.clone(),
         )?;
 
+        let bridge = crate::bridge::Bridge::new(
+            settings
+                .bridge
+                .trust_list_signer
+                .as_ref()
+                .map(|p| settings.resolve(p))
+                .as_deref(),
+            &settings.bridge,
+        )?;
+        if migrated {
+            install_configured_bridge_data(&settings, &bridge, &db)?;
+        }
         let tables = Arc::new(interchange::Tables::builtin()?);
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
@@ -115,6 +130,7 @@ impl Application {
             policy: settings.validation.policy(),
             limiter: http::rate_limit::RateLimiter::new(&settings.rate_limit),
             settings: settings.clone(),
+            bridge,
         });
 
         if settings.demo && migrated {
@@ -215,7 +231,11 @@ impl Application {
     /// delivery workers running alongside.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let stop = Arc::new(tokio::sync::Notify::new());
-        let workers = crate::delivery::spawn_workers(self.state.clone(), stop.clone());
+        let mut workers = crate::delivery::spawn_workers(self.state.clone(), stop.clone());
+        workers.extend(crate::bridge::fetch::spawn(
+            self.state.clone(),
+            stop.clone(),
+        ));
         let api_handle = self.api.handle();
         let metrics_handle = self.metrics.handle();
         let api = async {
@@ -289,6 +309,88 @@ fn seed_registry(settings: &Settings, db: &Database) -> Result<(), StartupError>
     Ok(())
 }
 
+/// Installs the configured trust list (`bridge.trust_list`) and, in demo mode, the demo list and
+/// the demo CAs' CRLs, unless newer data is installed already.
+fn install_configured_bridge_data(
+    settings: &Settings,
+    bridge: &crate::bridge::Bridge,
+    db: &Database,
+) -> Result<(), StartupError> {
+    let Ok(signer) = bridge.signer() else {
+        return Ok(());
+    };
+    let now = crate::bridge::unix_now();
+    let mut lists: Vec<(String, Vec<u8>)> = Vec::new();
+    if settings.demo {
+        lists.push(("demo".to_owned(), demo::TRUST_LIST.to_vec()));
+    }
+    if let Some(path) = &settings.bridge.trust_list {
+        let path = settings.resolve(path);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            StartupError::Config(format!("bridge.trust_list {}: {e}", path.display()))
+        })?;
+        lists.push(("config".to_owned(), bytes));
+    }
+    for (actor, bytes) in lists {
+        let outcome = db.run_blocking(|conn| {
+            Ok(crate::bridge::install::install_trust_list(
+                conn,
+                signer,
+                &bytes,
+                now,
+                crate::db::bridge::Actor {
+                    id: &actor,
+                    request_id: "startup",
+                },
+            ))
+        })?;
+        match outcome {
+            Ok(installed) => tracing::info!(
+                sequence = installed.sequence,
+                stored = ?installed.stored,
+                "trust list from {actor}"
+            ),
+            Err(crate::bridge::install::InstallError::Refused(
+                crate::db::bridge::Refused::Outdated(why),
+            )) => tracing::info!(%why, "trust list from {actor} not installed: a newer one is"),
+            Err(e) => {
+                return Err(StartupError::Config(format!(
+                    "trust list from {actor} refused: {e}"
+                )));
+            }
+        }
+    }
+    if settings.demo {
+        let list = db.run_blocking(crate::db::bridge::current_trust_list)?;
+        let Some(list) = list else { return Ok(()) };
+        let list = ca_bridge::TrustList::load(&list.signed_document, signer, now)
+            .map_err(|e| StartupError::Config(format!("installed trust list: {e}")))?;
+        for (name, crl) in demo::CRLS {
+            let outcome = db.run_blocking(|conn| {
+                Ok(crate::bridge::install::install_crl(
+                    conn,
+                    &list,
+                    crl,
+                    now,
+                    "demo",
+                    crate::db::bridge::Actor {
+                        id: "demo",
+                        request_id: "startup",
+                    },
+                ))
+            })?;
+            match outcome {
+                Ok(_)
+                | Err(crate::bridge::install::InstallError::Refused(
+                    crate::db::bridge::Refused::Outdated(_),
+                )) => {}
+                Err(e) => tracing::warn!(crl = name, error = %e, "demo CRL not installed"),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Outside demo mode, refuses every certificate of the committed demo PKI.
 fn refuse_demo_material(
     settings: &Settings,
@@ -298,6 +400,12 @@ fn refuse_demo_material(
     let mut named = vec![("tls.certificate".to_owned(), server)];
     for (i, certs) in client_cas.iter().enumerate() {
         named.push((format!("tls.client_ca[{i}]"), certs.clone()));
+    }
+    if let Some(signer) = &settings.bridge.trust_list_signer {
+        named.push((
+            "bridge.trust_list_signer".to_owned(),
+            tls::read_certificates(&settings.resolve(signer))?,
+        ));
     }
     for (i, seed) in settings.platforms.iter().enumerate() {
         named.push((

@@ -54,7 +54,7 @@ async fn platforms(server: &ServeProcess, data_dir: &Path) -> Value {
 }
 
 /// What the demo writes under `DIR/pki/`: the committed files of the same names.
-const DEMO_FILES: [&str; 17] = [
+const DEMO_FILES: [&str; 18] = [
     "server-ca.pem",
     "server.pem",
     "server.key",
@@ -72,6 +72,7 @@ const DEMO_FILES: [&str; 17] = [
     "platforms/intruder-ca.pem",
     "platforms/expired.pem",
     "platforms/expired.key",
+    "bridge-operator.pem",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -89,6 +89,16 @@ fn generalized_time(content: &[u8]) -> Result<i64, Error> {
 }
 
 impl OcspResponse {
+    /// The earliest nextUpdate of its single responses (Unix seconds), when every one has one:
+    /// how long a cache may keep the response.
+    pub fn next_update(&self) -> Option<i64> {
+        self.responses
+            .iter()
+            .map(|r| r.next_update)
+            .collect::<Option<Vec<i64>>>()
+            .and_then(|v| v.into_iter().min())
+    }
+
     /// Decodes a DER OCSPResponse whose status is successful and whose type is basic.
     ///
     /// # Errors

@@ -5,6 +5,7 @@
 
 pub mod announcements;
 pub mod audit;
+pub mod bridge;
 mod connection;
 pub mod deliveries;
 mod migrate;
@@ -149,6 +150,17 @@ pub fn write_transaction<T>(
 /// The current time as stored in the database: RFC 3339 UTC with microseconds, which sorts as text.
 pub fn now_text() -> String {
     timestamp_text(time::OffsetDateTime::now_utc())
+}
+
+/// Formats Unix seconds as RFC 3339 UTC (`2026-03-01T00:00:00Z`), for documents and messages.
+pub fn unix_text(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
 }
 
 /// Formats an instant the way the database stores times.

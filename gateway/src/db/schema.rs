@@ -134,6 +134,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Every signed trust list installed; the highest sequence is the one in use.
+    trust_lists (sequence) {
+        sequence -> BigInt,
+        payload_sha256 -> Text,
+        issued_at -> BigInt,
+        next_update -> BigInt,
+        signed_document -> Binary,
+        installed_at -> Text,
+        installed_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// The newest accepted CRL per issuer and scope.
+    crls (issuer_key, scope) {
+        issuer_key -> Text,
+        scope -> Text,
+        issuer -> Text,
+        service_id -> Text,
+        province -> Text,
+        this_update -> BigInt,
+        next_update -> BigInt,
+        crl_number -> Nullable<Text>,
+        der -> Binary,
+        sha256 -> Text,
+        source -> Text,
+        stored_at -> Text,
+    }
+}
+
+diesel::table! {
+    /// One row: the revocation-data version, bumped by every trust-list or CRL change.
+    bridge_state (id) {
+        id -> Integer,
+        revocation_version -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     notices,
     notice_versions,

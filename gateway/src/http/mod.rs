@@ -32,4 +32,6 @@ pub struct AppState {
     pub tables: Arc<interchange::Tables>,
     /// How strictly announcements are validated.
     pub policy: interchange::ValidationPolicy,
+    /// The CA mutual-recognition bridge of this instance.
+    pub bridge: crate::bridge::Bridge,
 }

@@ -42,7 +42,40 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         }
         Err(e) => tracing::warn!(error = %e, "outbox depth not available"),
     }
+    bridge_gauges(&state).await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())
+}
+
+/// Sets the bridge's time-dependent gauges from the data in use (reloaded first if it changed).
+async fn bridge_gauges(state: &AppState) {
+    let snapshot = match state.bridge.current(&state.db).await {
+        Ok(s) => s,
+        Err(crate::bridge::BridgeError::NotConfigured) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "bridge gauges not available");
+            return;
+        }
+    };
+    let now = crate::bridge::unix_now();
+    let m = &state.metrics.bridge;
+    m.crl_age.reset();
+    m.crl_next_update.reset();
+    for crl in &snapshot.crls {
+        let labels = [crl.service_id.as_str(), crl.issuer.as_str()];
+        m.crl_age
+            .with_label_values(&labels)
+            .set(now - crl.this_update);
+        m.crl_next_update
+            .with_label_values(&labels)
+            .set(crl.next_update - now);
+    }
+    match &snapshot.stored_list {
+        Some(list) => {
+            m.trust_list_sequence.set(list.sequence);
+            m.trust_list_next_update.set(list.next_update - now);
+        }
+        None => m.trust_list_sequence.set(0),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 pub(crate) mod announcements;
+mod bridge;
 mod health;
 pub(crate) mod interchange;
 mod openapi;
@@ -60,6 +61,10 @@ route_table! {
     "/v1/deliveries/{id}/retry" => { POST: subscriptions::retry_own },
     "/v1/admin/deliveries" => { GET: subscriptions::list_all },
     "/v1/admin/deliveries/{id}/retry" => { POST: subscriptions::retry_any },
+    "/v1/certificates/verify" => { POST: bridge::verify_certificate },
+    "/v1/trust-list" => { GET: bridge::trust_list },
+    "/v1/admin/trust-list" => { PUT: bridge::install_trust_list },
+    "/v1/crls" => { GET: bridge::list_crls, POST: bridge::upload_crl },
 }
 
 /// Registers the routes of the plain-HTTP metrics listener.

@@ -1,0 +1,3 @@
+DROP TABLE bridge_state;
+DROP TABLE crls;
+DROP TABLE trust_lists;
