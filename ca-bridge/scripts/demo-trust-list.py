@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Writes seeds/trust-list.source.json, the unsigned demo trust list, from the committed demo PKI.
 
+The list has one bidder-signing-ca service per province and, when seeds/pki/tsa exists (made by
+ca-bridge/scripts/demo-tsa.sh), the demo timestamping authority, listed last (under Zhejiang, the
+last province) so that the bidder services keep their places.
+
 Run from the workspace root after regenerating seeds/pki, then sign it (see seeds/README.md):
 
     python3 ca-bridge/scripts/demo-trust-list.py
@@ -12,6 +16,7 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PKI = ROOT / "seeds" / "pki" / "bidders"
+TSA = ROOT / "seeds" / "pki" / "tsa"
 
 PROVINCES = [
     # province, region code, service id, service name, algorithms, credit code rules
@@ -53,6 +58,22 @@ def main():
                 "ocsp_urls": [],
                 "intermediates": [pem(province, "issuing-ca")],
             }],
+        })
+    if (TSA / "root.pem").exists():
+        provinces[-1]["services"].append({
+            "id": "yrd-demo-tsa",
+            "name": "YRD Demo Timestamping Authority",
+            "type": "timestamping-authority",
+            "certificate": (TSA / "root.pem").read_text().strip() + "\n",
+            "status": "granted",
+            "status_history": [{"status": "granted", "from": "2025-01-01T00:00:00Z"}],
+            "algorithms": ["ecdsa-p256-sha256"],
+            "sm2_id": "1234567812345678",
+            "credit_code_rules": [],
+            "policies": [],
+            "crl_urls": ["http://127.0.0.1/crl/tsa.crl"],
+            "ocsp_urls": [],
+            "intermediates": [],
         })
     doc = {
         "$schema": "../schemas/trust-list/trust-list.schema.json",

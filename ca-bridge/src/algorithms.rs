@@ -24,6 +24,19 @@ pub const MIN_RSA_BITS: u32 = 2048;
 
 const OID_SM2: &str = "1.2.156.10197.1.301";
 
+/// An RSASSA-PSS salt length meaning "whatever the signature used" (OpenSSL's auto-detection on
+/// verification): raw PSS signatures carry no parameters.
+pub(crate) const PSS_SALT_AUTO: u32 = u32::MAX;
+
+fn pss_saltlen(salt: u32) -> RsaPssSaltlen {
+    if salt == PSS_SALT_AUTO {
+        // RSA_PSS_SALTLEN_AUTO: recover the salt length from the signature.
+        RsaPssSaltlen::custom(-2)
+    } else {
+        RsaPssSaltlen::custom(i32::try_from(salt).unwrap_or(i32::MAX))
+    }
+}
+
 /// A hash used inside a signature algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Hash {
@@ -239,8 +252,10 @@ impl VerifyKey {
         sm2_id: &str,
     ) -> VerifyKey {
         match (alg_oid, curve) {
-            ("1.2.840.113549.1.1.1", _) => match PKey::public_key_from_der(spki_der) {
-                Ok(key) => {
+            ("1.2.840.113549.1.1.1", _) => match rsa_from_components(point)
+                .or_else(|| PKey::public_key_from_der(spki_der).ok())
+            {
+                Some(key) => {
                     let bits = key.bits();
                     if bits < MIN_RSA_BITS {
                         VerifyKey::Weak(format!("rsa-{bits}"))
@@ -248,7 +263,7 @@ impl VerifyKey {
                         VerifyKey::Rsa { key, bits }
                     }
                 }
-                Err(_) => VerifyKey::Unsupported("undecodable RSA key".into()),
+                None => VerifyKey::Unsupported("undecodable RSA key".into()),
             },
             ("1.2.840.10045.2.1", Some(OID_SM2)) | (OID_SM2, _) => {
                 match sm2::dsa::VerifyingKey::from_sec1_bytes(sm2_id, point) {
@@ -262,9 +277,9 @@ impl VerifyKey {
                 } else {
                     "P-256"
                 };
-                match PKey::public_key_from_der(spki_der) {
-                    Ok(key) => VerifyKey::Ec { key, curve },
-                    Err(_) => VerifyKey::Unsupported(format!("undecodable {curve} key")),
+                match ec_from_point(c, point).or_else(|| PKey::public_key_from_der(spki_der).ok()) {
+                    Some(key) => VerifyKey::Ec { key, curve },
+                    None => VerifyKey::Unsupported(format!("undecodable {curve} key")),
                 }
             }
             ("1.2.840.10045.2.1", c) => {
@@ -299,6 +314,43 @@ impl VerifyKey {
             _ => None,
         }
     }
+}
+
+/// An RSA key from the subjectPublicKey's `RSAPublicKey ::= SEQUENCE { n, e }`.
+///
+/// Built from its components rather than through `d2i_PUBKEY`: OpenSSL 3.0's decoder framework
+/// takes a few hundred microseconds per key, several times the cost of a verification.
+fn rsa_from_components(subject_public_key: &[u8]) -> Option<PKey<Public>> {
+    let (seq, rest) = expect(subject_public_key, 0x30, "rsa-key").ok()?;
+    let (n, after) = expect(seq.content, 0x02, "rsa-key").ok()?;
+    let (e, end) = expect(after, 0x02, "rsa-key").ok()?;
+    if !rest.is_empty() || !end.is_empty() {
+        return None;
+    }
+    let positive = |i: &[u8]| i.first().is_some_and(|b| b & 0x80 == 0);
+    if !positive(n.content) || !positive(e.content) {
+        return None;
+    }
+    let n = openssl::bn::BigNum::from_slice(n.content).ok()?;
+    let e = openssl::bn::BigNum::from_slice(e.content).ok()?;
+    let rsa = openssl::rsa::Rsa::from_public_components(n, e).ok()?;
+    PKey::from_rsa(rsa).ok()
+}
+
+/// A P-256 or P-384 key from its SEC1 point, for the same reason.
+fn ec_from_point(curve_oid: &str, point: &[u8]) -> Option<PKey<Public>> {
+    let nid = match curve_oid {
+        "1.2.840.10045.3.1.7" => openssl::nid::Nid::X9_62_PRIME256V1,
+        "1.3.132.0.34" => openssl::nid::Nid::SECP384R1,
+        _ => return None,
+    };
+    let group = openssl::ec::EcGroup::from_curve_name(nid).ok()?;
+    let mut ctx = openssl::bn::BigNumContext::new().ok()?;
+    let p = openssl::ec::EcPoint::from_bytes(&group, point, &mut ctx).ok()?;
+    // oct2point refuses points off the curve; P-256 and P-384 have cofactor 1, so a point on the
+    // curve is in the group (EC_KEY_check_key would add a scalar multiplication per key).
+    let key = openssl::ec::EcKey::from_public_key(&group, &p).ok()?;
+    PKey::from_ec_key(key).ok()
 }
 
 /// A key's type and size, and why it cannot be used (if so), known without decoding it through
@@ -399,9 +451,7 @@ pub(crate) fn verify_signature(
             let (mgf, salt) = (*mgf, *salt);
             openssl_verify(key, hash.md(), tbs, signature, move |v| {
                 v.set_rsa_padding(Padding::PKCS1_PSS)?;
-                v.set_rsa_pss_saltlen(RsaPssSaltlen::custom(
-                    i32::try_from(salt).unwrap_or(i32::MAX),
-                ))?;
+                v.set_rsa_pss_saltlen(pss_saltlen(salt))?;
                 v.set_rsa_mgf1_md(mgf.md())
             })
         }
@@ -432,4 +482,78 @@ fn openssl_verify(
         return false;
     }
     v.verify_oneshot(signature, tbs).unwrap_or(false)
+}
+
+/// Verifies `signature` over a precomputed `digest` instead of the message: for RSA and ECDSA the
+/// message's digest by the algorithm's hash; for SM2 the value it signs, e = SM3(Z || M).
+pub(crate) fn verify_prehashed(
+    alg: &SigAlg,
+    key: &VerifyKey,
+    digest: &[u8],
+    signature: &[u8],
+    what: &Signed<'_>,
+) -> Result<(), Error> {
+    use sm2::dsa::signature::hazmat::PrehashVerifier as _;
+    match alg {
+        SigAlg::Weak(a) => {
+            return Err(Error::WeakAlgorithm {
+                subject: what.subject.to_owned(),
+                algorithm: a.clone(),
+            });
+        }
+        SigAlg::Unsupported(a) => {
+            return Err(Error::UnsupportedAlgorithm {
+                subject: what.subject.to_owned(),
+                algorithm: a.clone(),
+            });
+        }
+        _ => {}
+    }
+    if let Some(e) = key.key_error(what.issuer) {
+        return Err(e);
+    }
+    let pkey_verify = |key: &PKey<Public>,
+                       md: MessageDigest,
+                       pss: Option<(Hash, u32)>|
+     -> Result<bool, openssl::error::ErrorStack> {
+        let mut ctx = openssl::pkey_ctx::PkeyCtx::new(key)?;
+        ctx.verify_init()?;
+        if let Some((mgf, salt)) = pss {
+            ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
+            ctx.set_rsa_pss_saltlen(pss_saltlen(salt))?;
+            if let Some(m) = openssl::md::Md::from_nid(mgf.md().type_()) {
+                ctx.set_rsa_mgf1_md(m)?;
+            }
+        }
+        if let Some(m) = openssl::md::Md::from_nid(md.type_()) {
+            ctx.set_signature_md(m)?;
+        }
+        ctx.verify(digest, signature)
+    };
+    let ok = match (alg, key) {
+        (SigAlg::RsaPkcs1(h), VerifyKey::Rsa { key, .. }) => {
+            digest.len() == h.md().size() && pkey_verify(key, h.md(), None).unwrap_or(false)
+        }
+        (SigAlg::RsaPss { hash, mgf, salt }, VerifyKey::Rsa { key, .. }) => {
+            digest.len() == hash.md().size()
+                && pkey_verify(key, hash.md(), Some((*mgf, *salt))).unwrap_or(false)
+        }
+        (SigAlg::Ecdsa(h), VerifyKey::Ec { key, .. }) => {
+            digest.len() == h.md().size() && pkey_verify(key, h.md(), None).unwrap_or(false)
+        }
+        (SigAlg::Sm2Sm3, VerifyKey::Sm2(key)) => match sm2::dsa::Signature::from_der(signature) {
+            Ok(sig) => key.verify_prehash(digest, &sig).is_ok(),
+            Err(_) => false,
+        },
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadSignature {
+            object: what.object,
+            subject: what.subject.to_owned(),
+            issuer: what.issuer.to_owned(),
+        })
+    }
 }

@@ -26,6 +26,7 @@ pub(crate) const CHECKS: &[&str] = &[
 ];
 
 const EKU_ANY: &str = "2.5.29.37.0";
+const EKU_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 const BID_SIGNING_EKUS: &[&str] = &[
     EKU_ANY,
     "1.3.6.1.5.5.7.3.2",
@@ -123,6 +124,21 @@ fn end_entity(cert: &Certificate, purpose: Purpose) -> Result<(), Error> {
                 return fail("bid-signing (extendedKeyUsage)");
             }
             Ok(())
+        }
+        Purpose::Timestamping => {
+            if let Some(k) = cert.ext.key_usage
+                && k & (ku::DIGITAL_SIGNATURE | ku::NON_REPUDIATION) == 0
+            {
+                return fail("timestamping (keyUsage digitalSignature or nonRepudiation)");
+            }
+            match &cert.ext.eku {
+                Some(eku)
+                    if cert.ext.eku_critical && eku.len() == 1 && eku[0] == EKU_TIME_STAMPING =>
+                {
+                    Ok(())
+                }
+                _ => fail("timestamping (extendedKeyUsage: exactly timeStamping, critical)"),
+            }
         }
         Purpose::CrlSigning => {
             if let Some(k) = cert.ext.key_usage

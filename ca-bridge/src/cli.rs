@@ -7,12 +7,14 @@
 
 use std::path::{Path, PathBuf};
 
+use ca_bridge::receipt::{ReceiptSigner, verify_receipt};
+use ca_bridge::signature::{Content, DigestAlgorithm, SignatureOptions, SignatureVerifier};
 use ca_bridge::{
     ANY_POLICY, Certificate, CreditCodePolicy, Crl, DEFAULT_MAX_DEPTH, Error, OcspResponse,
     Options, PolicyInputs, Purpose, RevocationData, Sm2Ids, TrustList, TrustListSigner,
     TrustListVerifier, TrustOptions, Verifier, decode_pem_or_der, sign_trust_list,
 };
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code: valid.
 pub(crate) const EXIT_VALID: i32 = 0;
@@ -25,7 +27,7 @@ pub(crate) const EXIT_USAGE: i32 = 2;
 #[command(
     name = "ca-bridge",
     version,
-    about = "RFC 5280 path validation for RSA, ECDSA and SM2 certificates"
+    about = "RFC 5280 path validation and bid-signature verification for RSA, ECDSA and SM2"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -35,6 +37,7 @@ pub(crate) struct Cli {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PurposeArg {
     BidSigning,
+    Timestamping,
     Any,
 }
 
@@ -117,6 +120,120 @@ enum Command {
     /// Sign, check and show trust lists.
     #[command(subcommand)]
     TrustList(TrustListCommand),
+    /// Verify a bid signature (CMS SignedData or a raw signature) and print the verdict as JSON
+    /// (exit 0 valid, 1 invalid, 2 usage error).
+    VerifySignature(Box<VerifySignatureArgs>),
+    /// Verify (or sign) verification receipts.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("trust").required(true).args(["trust_list", "anchors"]))]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["cms", "signature"]))]
+#[command(group = clap::ArgGroup::new("document").args(["content", "digest"]))]
+struct VerifySignatureArgs {
+    /// A signed trust list: signers' CAs are its bidder-signing-ca services, timestamps come from
+    /// its timestamping-authority services. Needs --trust-list-signer.
+    #[arg(long, value_name = "FILE", requires = "trust_list_signer")]
+    trust_list: Option<PathBuf>,
+    /// The pinned signer certificate of the trust list (PEM).
+    #[arg(long, value_name = "PEM", requires = "trust_list")]
+    trust_list_signer: Option<PathBuf>,
+    /// Trust anchor for signers' certificates (instead of a trust list; no list rules apply).
+    #[arg(long = "anchor", value_name = "PEM", conflicts_with = "trust_list")]
+    anchors: Vec<PathBuf>,
+    /// Untrusted candidate certificate (intermediates, the signer's or the TSA's certificate).
+    #[arg(long = "intermediate", value_name = "PEM")]
+    intermediates: Vec<PathBuf>,
+    /// CRL file (PEM or DER), for the signer's and the timestamping authority's paths.
+    #[arg(long = "crl", value_name = "FILE")]
+    crls: Vec<PathBuf>,
+    /// OCSP response file (DER or PEM).
+    #[arg(long = "ocsp", value_name = "FILE")]
+    ocsp: Vec<PathBuf>,
+    /// Trust anchor for timestamping authorities (in addition to a trust list's).
+    #[arg(long = "tsa-anchor", value_name = "PEM")]
+    tsa_anchors: Vec<PathBuf>,
+    /// A CMS SignedData (DER, BER or PEM).
+    #[arg(long, value_name = "FILE")]
+    cms: Option<PathBuf>,
+    /// A raw signature (binary, as `openssl dgst -sign` writes it); needs --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    signature: Option<PathBuf>,
+    /// The signer's certificate (for --signature; for --cms, when the SignedData lacks it).
+    #[arg(long, value_name = "PEM")]
+    cert: Option<PathBuf>,
+    /// The signed document (detached CMS, raw signatures; with attached CMS it must match).
+    #[arg(long, value_name = "FILE")]
+    content: Option<PathBuf>,
+    /// The document's digest, hex, instead of the document (needs --digest-alg). For raw SM2:
+    /// SM3(Z || document).
+    #[arg(long, value_name = "HEX", requires = "digest_alg")]
+    digest: Option<String>,
+    /// The algorithm of --digest.
+    #[arg(long, value_enum, requires = "digest")]
+    digest_alg: Option<DigestArg>,
+    /// An RFC 3161 timestamp token or TimeStampResp over the signature value (for CMS it
+    /// replaces an embedded one).
+    #[arg(long, value_name = "FILE")]
+    timestamp: Option<PathBuf>,
+    /// Validation time, RFC 3339 (default: now). Without a valid timestamp the signer's
+    /// certificate is judged at this time.
+    #[arg(long, value_parser = parse_time)]
+    at: Option<i64>,
+    /// The signer's SM2 distinguishing ID (default: the CA service's under a trust list, else
+    /// 1234567812345678).
+    #[arg(long, allow_hyphen_values = true)]
+    sm2_id: Option<String>,
+    /// A raw RSA signature is RSASSA-PSS (default PKCS#1 v1.5).
+    #[arg(long)]
+    rsa_pss: bool,
+    /// Under a trust list: a bad credit code makes the signer's certificate invalid.
+    #[arg(long, requires = "trust_list")]
+    strict_credit_code: bool,
+    /// Invalid when no CRL or OCSP response is supplied.
+    #[arg(long)]
+    require_revocation: bool,
+    /// Accept certificates whose revocation status the supplied data cannot determine.
+    #[arg(long)]
+    soft_fail: bool,
+    /// Seconds a CRL stays usable after its nextUpdate.
+    #[arg(long, default_value_t = 0)]
+    crl_grace: i64,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DigestArg {
+    Sha256,
+    Sha384,
+    Sha512,
+    Sm3,
+}
+
+#[derive(Subcommand, Debug)]
+enum ReceiptCommand {
+    /// Check RECEIPT (a compact JWS) against the receipt certificate and print its payload
+    /// (exit 0 valid, 1 invalid, 2 usage error).
+    Verify {
+        /// The receipt certificate (PEM or DER).
+        #[arg(long, value_name = "PEM")]
+        cert: PathBuf,
+        /// The receipt file.
+        receipt: PathBuf,
+    },
+    /// Sign PAYLOAD (JSON) as a receipt and print it (exit 0; 1 when the key is refused; 2
+    /// usage error).
+    Sign {
+        /// The receipt key (PEM; P-256 signs ES256, SM2 signs SM2SM3).
+        #[arg(long, value_name = "KEY.pem")]
+        key: PathBuf,
+        /// The receipt certificate (PEM).
+        #[arg(long, value_name = "PEM")]
+        cert: PathBuf,
+        /// The payload, a JSON file.
+        payload: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -321,6 +438,8 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
     };
     match cli.command {
         Command::TrustList(cmd) => trust_list_command(cmd, now),
+        Command::VerifySignature(args) => verify_signature(*args, now),
+        Command::Receipt(cmd) => receipt_command(cmd),
         Command::Inspect { cert } => {
             let blobs = match read_blobs(&cert) {
                 Ok(b) => b,
@@ -452,6 +571,7 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
             let mut opts = Options::at(at);
             opts.purpose = match purpose {
                 PurposeArg::BidSigning => Purpose::BidSigning,
+                PurposeArg::Timestamping => Purpose::Timestamping,
                 PurposeArg::Any => Purpose::Any,
             };
             opts.policy = PolicyInputs {
@@ -491,6 +611,260 @@ pub(crate) fn run(args: Vec<std::ffi::OsString>, now: i64) -> Outcome {
                 },
                 stdout: verdict.to_json(),
                 stderr: String::new(),
+            }
+        }
+    }
+}
+
+/// The bytes of a signature-type input: PEM armour is removed, anything else is passed on as is
+/// (so that garbage is a malformed signature, exit 1, not a usage error).
+fn read_signature_input(path: &Path) -> Result<Vec<u8>, Outcome> {
+    let bytes = read_file(path)?;
+    if bytes.starts_with(b"-----BEGIN ") {
+        return decode_pem_or_der(&bytes)
+            .ok()
+            .and_then(|b| b.into_iter().next())
+            .map(|(_, d)| d)
+            .ok_or_else(|| usage(format!("{}: broken PEM", path.display())));
+    }
+    Ok(bytes)
+}
+
+fn certs_from(paths: &[PathBuf]) -> Result<Result<Vec<Certificate>, Error>, Outcome> {
+    let mut blobs = Vec::new();
+    for p in paths {
+        blobs.extend(read_blobs(p)?);
+    }
+    Ok(blobs.iter().map(|d| Certificate::from_der(d)).collect())
+}
+
+/// `verify-signature`.
+fn verify_signature(a: VerifySignatureArgs, now: i64) -> Outcome {
+    let at = a.at.unwrap_or(now);
+    // Read everything first: unreadable files are usage errors (exit 2).
+    let read = (|| -> Result<_, Outcome> {
+        let anchors = certs_from(&a.anchors)?;
+        let inters = certs_from(&a.intermediates)?;
+        let tsa = certs_from(&a.tsa_anchors)?;
+        let cert = match &a.cert {
+            Some(p) => Some(certs_from(std::slice::from_ref(p))?),
+            None => None,
+        };
+        let mut crls = Vec::new();
+        for p in &a.crls {
+            crls.extend(read_blobs(p)?);
+        }
+        let mut ocsp = Vec::new();
+        for p in &a.ocsp {
+            ocsp.extend(read_blobs(p)?);
+        }
+        let input = match (&a.cms, &a.signature) {
+            (Some(p), _) | (None, Some(p)) => read_signature_input(p)?,
+            (None, None) => return Err(usage("--cms or --signature is required".into())),
+        };
+        let timestamp = match &a.timestamp {
+            Some(p) => Some(read_signature_input(p)?),
+            None => None,
+        };
+        let content = match &a.content {
+            Some(p) => Some(read_file(p)?),
+            None => None,
+        };
+        let digest = match &a.digest {
+            Some(h) => Some(
+                hex::decode(h.trim()).map_err(|e| usage(format!("--digest is not hex: {e}")))?,
+            ),
+            None => None,
+        };
+        let list = match (&a.trust_list, &a.trust_list_signer) {
+            (Some(file), Some(signer)) => Some((read_signer(signer)?, read_file(file)?)),
+            (None, None) => None,
+            _ => {
+                return Err(usage(
+                    "--trust-list and --trust-list-signer go together".into(),
+                ));
+            }
+        };
+        Ok((
+            anchors, inters, tsa, cert, crls, ocsp, input, timestamp, content, digest, list,
+        ))
+    })();
+    let (anchors, inters, tsa, cert, crls, ocsp, input, timestamp, content, digest, list) =
+        match read {
+            Ok(r) => r,
+            Err(o) => return o,
+        };
+    if a.signature.is_some() && content.is_none() && digest.is_none() {
+        return usage("--signature needs --content or --digest".into());
+    }
+    if list.is_none() && a.anchors.is_empty() {
+        return usage("--trust-list or --anchor is required".into());
+    }
+    // Decoding failures of certificates and revocation data are invalid inputs (exit 1).
+    let decoded = (|| -> Result<_, Error> {
+        let anchors = anchors?;
+        let mut chain = inters?;
+        let tsa = tsa?;
+        let signer_cert = match cert {
+            Some(c) => c?.into_iter().next(),
+            None => None,
+        };
+        if a.cms.is_some()
+            && let Some(c) = &signer_cert
+        {
+            chain.push(c.clone());
+        }
+        let crls = crls
+            .iter()
+            .map(|d| Crl::from_der(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ocsp = ocsp
+            .iter()
+            .map(|d| OcspResponse::from_der(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            anchors,
+            chain,
+            tsa,
+            signer_cert,
+            RevocationData { crls, ocsp },
+        ))
+    })();
+    let (anchors, chain, tsa, signer_cert, revocation) = match decoded {
+        Ok(d) => d,
+        Err(e) => return invalid(&e, at),
+    };
+    let list = match list {
+        Some((signer, bytes)) => match TrustList::load(&bytes, &signer, now) {
+            Ok(l) => Some(TrustListVerifier::new(l)),
+            Err(e) => return invalid(&e, at),
+        },
+        None => None,
+    };
+    let ids = Sm2Ids::default();
+    let anchor_verifier = Verifier::new(anchors, chain.clone(), ids.clone());
+    let tsa_verifier = Verifier::new(tsa, chain.clone(), ids);
+    let mut verifier = match &list {
+        Some(l) => SignatureVerifier::with_trust_list(l),
+        None => SignatureVerifier::with_anchors(&anchor_verifier),
+    };
+    if !a.tsa_anchors.is_empty() {
+        verifier = verifier.tsa_anchors(&tsa_verifier);
+    }
+    let mut opts = SignatureOptions::at(at);
+    opts.chain = &chain;
+    opts.timestamp = timestamp.as_deref();
+    opts.sm2_id = a.sm2_id.as_deref();
+    opts.rsa_pss = a.rsa_pss;
+    opts.credit_code = if a.strict_credit_code {
+        CreditCodePolicy::Strict
+    } else {
+        CreditCodePolicy::Report
+    };
+    opts.crl_grace_secs = a.crl_grace;
+    opts.soft_fail = a.soft_fail;
+    opts.require_revocation = a.require_revocation;
+    let document = match (&content, &digest, a.digest_alg) {
+        (Some(c), _, _) => Some(Content::Bytes(c)),
+        (None, Some(d), Some(alg)) => Some(Content::Digest {
+            algorithm: match alg {
+                DigestArg::Sha256 => DigestAlgorithm::Sha256,
+                DigestArg::Sha384 => DigestAlgorithm::Sha384,
+                DigestArg::Sha512 => DigestAlgorithm::Sha512,
+                DigestArg::Sm3 => DigestAlgorithm::Sm3,
+            },
+            value: d,
+        }),
+        _ => None,
+    };
+    let verdict = if a.cms.is_some() {
+        verifier.verify_cms(&input, document, &revocation, &opts)
+    } else {
+        match (&signer_cert, document) {
+            (Some(cert), Some(doc)) => verifier.verify_raw(&input, cert, doc, &revocation, &opts),
+            _ => return usage("--signature needs --cert and --content or --digest".into()),
+        }
+    };
+    // A detached signature without its content, or a digest by another algorithm, is a usage
+    // error: nothing was verified.
+    if verdict.reason == Some("content-missing") {
+        return Outcome {
+            code: EXIT_USAGE,
+            stdout: verdict.to_json(),
+            stderr: verdict.detail.clone().unwrap_or_default(),
+        };
+    }
+    Outcome {
+        code: if verdict.valid {
+            EXIT_VALID
+        } else {
+            EXIT_INVALID
+        },
+        stdout: verdict.to_json(),
+        stderr: String::new(),
+    }
+}
+
+/// `receipt verify|sign`.
+fn receipt_command(cmd: ReceiptCommand) -> Outcome {
+    match cmd {
+        ReceiptCommand::Verify { cert, receipt } => {
+            let (blobs, bytes) = match (read_blobs(&cert), read_file(&receipt)) {
+                (Ok(b), Ok(r)) => (b, r),
+                (Err(o), _) | (_, Err(o)) => return o,
+            };
+            let cert = match Certificate::from_der(&blobs[0]) {
+                Ok(c) => c,
+                Err(e) => return usage(format!("{}: {e}", cert.display())),
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            match verify_receipt(&text, &cert) {
+                Ok(payload) => Outcome {
+                    code: EXIT_VALID,
+                    stdout: serde_json::to_string_pretty(&serde_json::json!({
+                        "valid": true,
+                        "x5t#S256": ca_bridge::receipt::thumbprint(&cert),
+                        "payload": payload,
+                    }))
+                    .unwrap_or_default(),
+                    stderr: String::new(),
+                },
+                Err(e) => {
+                    let v = serde_json::json!({
+                        "valid": false,
+                        "reason": e.code(),
+                        "detail": e.to_string(),
+                        "error": e,
+                    });
+                    Outcome {
+                        code: EXIT_INVALID,
+                        stdout: serde_json::to_string_pretty(&v).unwrap_or_default(),
+                        stderr: String::new(),
+                    }
+                }
+            }
+        }
+        ReceiptCommand::Sign { key, cert, payload } => {
+            let (key, cert, payload) =
+                match (read_file(&key), read_file(&cert), read_file(&payload)) {
+                    (Ok(k), Ok(c), Ok(p)) => (k, c, p),
+                    (Err(o), _, _) | (_, Err(o), _) | (_, _, Err(o)) => return o,
+                };
+            let payload: serde_json::Value = match serde_json::from_slice(&payload) {
+                Ok(v) => v,
+                Err(e) => return usage(format!("the payload is not JSON: {e}")),
+            };
+            match ReceiptSigner::from_pem(&key, &cert).and_then(|s| s.sign(&payload)) {
+                Ok(jws) => Outcome {
+                    code: EXIT_VALID,
+                    stdout: jws,
+                    stderr: String::new(),
+                },
+                Err(e) => Outcome {
+                    code: EXIT_INVALID,
+                    stdout: String::new(),
+                    stderr: format!("{}: {e}", e.code()),
+                },
             }
         }
     }

@@ -23,6 +23,30 @@ pub const MAX_CRL_BYTES: usize = 16 * 1024 * 1024;
 /// Most names considered in one certificate's subjectAltName or one name constraints extension.
 pub const MAX_NAMES: usize = 1024;
 
+/// Largest accepted CMS SignedData, attached content included (64 MiB).
+///
+/// Bids with attached documents run to tens of MiB; detached content is hashed, never parsed, and
+/// has no limit here.
+pub const MAX_SIGNED_DATA_BYTES: usize = 64 * 1024 * 1024;
+
+/// Most certificates (and, separately, CRLs) carried in one SignedData or timestamp token.
+///
+/// A signer sends its own certificate and a few CA certificates; each is at most
+/// [`MAX_CERT_BYTES`] and is only a path-building candidate.
+pub const MAX_SIGNED_DATA_CERTS: usize = 32;
+
+/// Most attributes in a SignerInfo's signed (or unsigned) attributes, and values per attribute.
+pub const MAX_ATTRIBUTES: usize = 64;
+
+/// Largest accepted RFC 3161 timestamp token or TimeStampResp (256 KiB).
+pub const MAX_TIMESTAMP_BYTES: usize = 256 * 1024;
+
+/// Largest accepted raw signature value (16 KiB: RSA-16384 is 2 KiB).
+pub const MAX_SIGNATURE_BYTES: usize = 16 * 1024;
+
+/// Largest accepted receipt (compact JWS), 1 MiB.
+pub const MAX_RECEIPT_BYTES: usize = 1024 * 1024;
+
 /// One DER element: its tag byte and its contents.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tlv<'a> {

@@ -256,6 +256,84 @@ pub enum Error {
         /// The service id.
         service: String,
     },
+    /// A signature covers another content than the one supplied or attached: the digest of the
+    /// content differs from the signed message digest (or, for a detached signature, from the
+    /// digest the caller supplied). The content was altered, or is not the signed document.
+    #[error(
+        "the {algorithm} digest of the content is {computed}, the signature covers {signed}: the content was altered or is not the signed document"
+    )]
+    DigestMismatch {
+        /// The digest algorithm.
+        algorithm: String,
+        /// The digest the signature covers (hex).
+        signed: String,
+        /// The digest of the content (hex).
+        computed: String,
+    },
+    /// A signature value does not verify with the signer certificate's key: signed by another key,
+    /// or (for signatures without signed attributes) over other content.
+    #[error("the {algorithm} signature does not verify with the key of {signer}")]
+    SignatureInvalid {
+        /// The signer certificate's subject.
+        signer: String,
+        /// The signature algorithm (`rsa-pkcs1-sha256`, `ecdsa-p256-sha256`, `sm2-sm3`, ...).
+        algorithm: String,
+    },
+    /// No supplied certificate matches a SignedData's signer identifier.
+    #[error("no certificate matches the signer identifier {sid}")]
+    SignerNotFound {
+        /// The identifier: `issuer=<DN> serial=<hex>` or `ski=<hex>`.
+        sid: String,
+    },
+    /// A well-formed signature this verifier does not handle (several signers, an SM2 signature
+    /// without signed attributes whose content was not supplied, ...).
+    #[error("unsupported signature: {detail}")]
+    UnsupportedSignature {
+        /// What is not supported.
+        detail: String,
+    },
+    /// The signed content, or its digest by the signer's digest algorithm, is needed and was not
+    /// supplied (a detached signature).
+    #[error("the signed content is needed: {detail}")]
+    ContentMissing {
+        /// What was needed.
+        detail: String,
+    },
+    /// A timestamp token was supplied but does not prove the signing time: it does not verify,
+    /// covers another signature, or its authority is not recognised or its certificate is invalid
+    /// at the timestamp's time.
+    #[error("the timestamp from {tsa} is not trusted ({cause}): {detail}")]
+    TimestampUntrusted {
+        /// The timestamping authority's certificate subject (`unknown` when not found).
+        tsa: String,
+        /// The underlying reason code (`unknown-issuer`, `ca-not-recognised`, `imprint-mismatch`,
+        /// `signature-invalid`, `future`, `malformed`, ...).
+        cause: String,
+        /// The underlying failure explained.
+        detail: String,
+    },
+    /// A receipt (compact JWS) cannot be decoded or breaks a rule of the format.
+    #[error("malformed receipt: {detail}")]
+    ReceiptMalformed {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A receipt names the given certificate, but its signature does not verify: it was altered.
+    #[error(
+        "the receipt signature does not verify with certificate {thumbprint}: the receipt was altered"
+    )]
+    ReceiptBadSignature {
+        /// The certificate's `x5t#S256` thumbprint.
+        thumbprint: String,
+    },
+    /// A receipt was signed under another certificate than the one given.
+    #[error("the receipt names certificate {found}, not {expected}")]
+    ReceiptWrongCertificate {
+        /// The given certificate's `x5t#S256` thumbprint.
+        expected: String,
+        /// The thumbprint in the receipt's header (unauthenticated).
+        found: String,
+    },
     /// The holder's unified social credit code fails the GB 32100 check and the policy is strict.
     #[error("credit code {credit_code} of {subject} is {check}")]
     BadCreditCode {
@@ -302,6 +380,15 @@ impl Error {
             Error::CaWithdrawn { .. } => "ca-withdrawn",
             Error::AlgorithmNotAccepted { .. } => "algorithm-not-accepted",
             Error::BadCreditCode { .. } => "bad-credit-code",
+            Error::DigestMismatch { .. } => "digest-mismatch",
+            Error::SignatureInvalid { .. } => "signature-invalid",
+            Error::SignerNotFound { .. } => "signer-not-found",
+            Error::UnsupportedSignature { .. } => "unsupported-signature",
+            Error::ContentMissing { .. } => "content-missing",
+            Error::TimestampUntrusted { .. } => "timestamp-untrusted",
+            Error::ReceiptMalformed { .. } => "receipt-malformed",
+            Error::ReceiptBadSignature { .. } => "receipt-bad-signature",
+            Error::ReceiptWrongCertificate { .. } => "receipt-wrong-certificate",
         }
     }
 
@@ -314,7 +401,9 @@ impl Error {
     /// statement about the certificate itself (revoked, expired, malformed) ranks highest.
     ///
     /// Trust-list failures are decided after path validation (or about the list itself), never
-    /// compete with path failures, and rank above them.
+    /// compete with path failures, and rank above them. Signature and receipt failures are about
+    /// other objects than a certificate path and rank above everything (they never compete either:
+    /// a signature verdict reports its checks in a fixed order, see [`crate::signature`]).
     pub fn rank(&self) -> u8 {
         match self {
             Error::UnknownIssuer { .. } => 0,
@@ -344,6 +433,15 @@ impl Error {
             | Error::TrustListWrongSigner { .. }
             | Error::TrustListExpired { .. }
             | Error::TrustListOutdated { .. } => 18,
+            Error::DigestMismatch { .. }
+            | Error::SignatureInvalid { .. }
+            | Error::SignerNotFound { .. }
+            | Error::UnsupportedSignature { .. }
+            | Error::ContentMissing { .. }
+            | Error::TimestampUntrusted { .. }
+            | Error::ReceiptMalformed { .. }
+            | Error::ReceiptBadSignature { .. }
+            | Error::ReceiptWrongCertificate { .. } => 19,
         }
     }
 }
@@ -489,6 +587,29 @@ mod tests {
                 credit_code: s("c"),
                 check: "bad-check-digit",
             },
+            Error::DigestMismatch {
+                algorithm: s("sha256"),
+                signed: s("00"),
+                computed: s("01"),
+            },
+            Error::SignatureInvalid {
+                signer: s("s"),
+                algorithm: s("a"),
+            },
+            Error::SignerNotFound { sid: s("ski=00") },
+            Error::UnsupportedSignature { detail: s("d") },
+            Error::ContentMissing { detail: s("d") },
+            Error::TimestampUntrusted {
+                tsa: s("t"),
+                cause: s("revoked"),
+                detail: s("d"),
+            },
+            Error::ReceiptMalformed { detail: s("d") },
+            Error::ReceiptBadSignature { thumbprint: s("t") },
+            Error::ReceiptWrongCertificate {
+                expected: s("a"),
+                found: s("b"),
+            },
         ];
         let mut ranks = Vec::new();
         let mut codes = std::collections::HashSet::new();
@@ -498,6 +619,6 @@ mod tests {
             assert!(codes.insert(e.code()), "duplicate code {}", e.code());
             ranks.push(e.rank());
         }
-        assert_eq!(ranks.iter().max(), Some(&18));
+        assert_eq!(ranks.iter().max(), Some(&19));
     }
 }

@@ -28,6 +28,33 @@
 //! sequence and the holder (name and GB 32100-checked credit code) to the verdict. Personal ID
 //! numbers are masked in every output ([`mask`]).
 //!
+//! Bid signatures ([`signature`]): [`signature::SignatureVerifier`] checks a CMS SignedData
+//! (attached or detached, with or without signed attributes, PKCS#7 or GM/T 0010 OIDs) or a raw
+//! signature by an RSA, ECDSA or SM2 key, an optional RFC 3161 timestamp from a recognised
+//! timestamping authority, and the signer's certificate at the signing time (the timestamp's,
+//! else the validation time) for purpose `bid-signing`; the [`signature::SignatureVerdict`] says
+//! who signed, when, over what digest, and why not.
+//!
+//! ```
+//! use ca_bridge::signature::{Content, SignatureOptions, SignatureVerifier};
+//! use ca_bridge::{RevocationData, TrustListVerifier};
+//! # fn demo(list: &TrustListVerifier, cms: &[u8], bid: &[u8], crls: &RevocationData, now: i64) {
+//! let verdict = SignatureVerifier::with_trust_list(list).verify_cms(
+//!     cms,
+//!     Some(Content::Bytes(bid)), // detached content (optional when attached)
+//!     crls,
+//!     &SignatureOptions::at(now),
+//! );
+//! if !verdict.valid {
+//!     println!("refused: {}", verdict.reason.unwrap_or_default());
+//! }
+//! # }
+//! ```
+//!
+//! Verification receipts ([`receipt`]): [`receipt::ReceiptSigner`] signs a JSON payload as a
+//! compact JWS (ES256, or the private `SM2SM3`) with the certificate's thumbprint in the header;
+//! [`receipt::verify_receipt`] checks one offline against that certificate.
+//!
 //! Input limits are documented in [`der_limits`]; path-building bounds in [`verdict`]
 //! ([`DEFAULT_MAX_DEPTH`], [`DEFAULT_MAX_STEPS`], [`DEFAULT_MAX_SIGNATURES`]).
 
@@ -44,7 +71,9 @@ mod name_constraints;
 mod parse;
 mod path_builder;
 mod policy;
+pub mod receipt;
 pub mod revocation;
+pub mod signature;
 pub mod trust_list;
 pub mod verdict;
 mod verifier;

@@ -50,6 +50,8 @@ pub(crate) struct Extensions {
     pub(crate) basic_constraints: Option<(bool, Option<u32>)>,
     pub(crate) key_usage: Option<u16>,
     pub(crate) eku: Option<Vec<String>>,
+    /// Whether extendedKeyUsage is marked critical (RFC 3161 requires it of TSA certificates).
+    pub(crate) eku_critical: bool,
     pub(crate) policies: Option<Vec<String>>,
     pub(crate) policy_mappings: Option<Vec<(String, String)>>,
     pub(crate) require_explicit_policy: Option<u32>,
@@ -195,6 +197,7 @@ fn decode_cert_extensions(exts: &[X509Extension<'_>]) -> Result<Extensions, Erro
                 }
                 v.extend(k.other.iter().take(MAX_NAMES).map(|o| o.to_id_string()));
                 out.eku = Some(v);
+                out.eku_critical = e.critical;
             }
             ParsedExtension::CertificatePolicies(p) => {
                 let mut v: Vec<String> = Vec::new();
@@ -367,6 +370,16 @@ impl Certificate {
     /// The serial number, hexadecimal.
     pub fn serial_hex(&self) -> String {
         hex::encode(&self.serial)
+    }
+
+    /// Lowercase hex SHA-256 of the DER: the certificate's fingerprint.
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(openssl::sha::sha256(&self.der))
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     /// Prepares this certificate's key for verifying what it signs, with the given SM2 ID.

@@ -18,6 +18,10 @@ pub enum Purpose {
     BidSigning,
     /// No key usage requirement on the end entity.
     Any,
+    /// A timestamping authority's certificate (RFC 3161 2.3): extendedKeyUsage present, critical
+    /// and exactly id-kp-timeStamping; keyUsage, where present, must allow digitalSignature or
+    /// nonRepudiation. Under a trust list, only `timestamping-authority` services are anchors.
+    Timestamping,
     /// Internal: a CRL signer (keyUsage, where present, must allow cRLSign).
     CrlSigning,
 }
@@ -28,6 +32,7 @@ impl Purpose {
         match self {
             Purpose::BidSigning => "bid-signing",
             Purpose::Any => "any",
+            Purpose::Timestamping => "timestamping",
             Purpose::CrlSigning => "crl-signing",
         }
     }
@@ -72,6 +77,11 @@ pub struct Options {
     pub soft_fail: bool,
     /// Refuse the certificate when no revocation data was supplied at all.
     pub require_revocation: bool,
+    /// Accept revocation data issued after `at` as evidence of the status at `at` (default
+    /// false: such data is "not yet valid"). For judging a signature at its (timestamped) signing
+    /// time: a CRL published after that time still says whether the certificate had been revoked
+    /// by then, and entries dated after `at` never count.
+    pub later_revocation_info: bool,
 }
 
 impl Options {
@@ -87,6 +97,7 @@ impl Options {
             crl_grace_secs: 0,
             soft_fail: false,
             require_revocation: false,
+            later_revocation_info: false,
         }
     }
 }

@@ -121,6 +121,49 @@ impl Verifier {
         }
     }
 
+    /// A verifier with the same anchors, intermediates and SM2 IDs plus the certificates of
+    /// `extra` it does not hold yet, as further untrusted candidates; `None` when it holds them all
+    /// (then `self` serves as is).
+    pub(crate) fn with_candidates(&self, extra: &[Certificate]) -> Option<Verifier> {
+        let new: Vec<&Certificate> = extra
+            .iter()
+            .filter(|c| !self.certs.iter().any(|k| k.der == c.der))
+            .collect();
+        if new.is_empty() {
+            return None;
+        }
+        // The prepared keys are reused; only the new certificates' keys are prepared.
+        let mut v = Verifier {
+            certs: self.certs.clone(),
+            keys: self.keys.clone(),
+            n_anchors: self.n_anchors,
+            by_subject: self.by_subject.clone(),
+            sm2_ids: self.sm2_ids.clone(),
+        };
+        for c in new {
+            if v.certs.iter().any(|k| k.der == c.der) {
+                continue;
+            }
+            v.keys.push(c.verify_key(v.sm2_ids.for_signer(&c.subject)));
+            v.by_subject
+                .entry(c.subject.key.clone())
+                .or_default()
+                .push(v.certs.len());
+            v.certs.push(c.clone());
+        }
+        Some(v)
+    }
+
+    /// Every certificate held: the anchors first, then the intermediates.
+    pub(crate) fn certificates(&self) -> &[Certificate] {
+        &self.certs
+    }
+
+    /// The SM2 distinguishing IDs in use.
+    pub fn sm2_ids(&self) -> &Sm2Ids {
+        &self.sm2_ids
+    }
+
     /// Validates `ee` at `opts.at` with the supplied revocation data.
     pub fn verify(&self, ee: &Certificate, revocation: &RevocationData, opts: &Options) -> Verdict {
         self.verify_traced(ee, revocation, opts).0

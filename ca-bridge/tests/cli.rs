@@ -249,7 +249,8 @@ fn trust_list_verify_and_show_exit_codes() {
     assert_eq!(code, 0, "{json} {err}");
     assert_eq!(json["valid"], true);
     assert_eq!(json["sequence"], 1);
-    assert_eq!(json["services"], 3);
+    // Three bidder-signing CAs and the demo timestamping authority.
+    assert_eq!(json["services"], 4);
     let (code, json, _) = run(&[
         "trust-list",
         "show",
@@ -262,6 +263,7 @@ fn trust_list_verify_and_show_exit_codes() {
     assert_eq!(code, 0);
     assert_eq!(json["sequence"], 1);
     assert_eq!(json["services"][0]["id"], "shanghai-demo-sm2-ca");
+    assert_eq!(json["services"][3]["type"], "timestamping-authority");
     assert_eq!(
         json["services"][2]["credit_code_rules"],
         serde_json::json!([{"extension": "1.2.156.10260.4.4"}, {"subject": "serialNumber"}])

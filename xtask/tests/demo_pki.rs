@@ -145,6 +145,16 @@ fn layout_is_exactly_the_documented_one() {
         expected.insert(format!("bidders/{province}/arl.pem"));
     }
     expected.insert("fingerprints.txt".to_owned());
+    // The demo timestamping authority is made apart (ca-bridge/scripts/demo-tsa.sh), additively.
+    for f in [
+        "tsa/root.pem",
+        "tsa/root.key",
+        "tsa/tsa.pem",
+        "tsa/tsa.key",
+        "tsa/crl.pem",
+    ] {
+        expected.insert(f.to_owned());
+    }
     assert_eq!(files_on_disk(), expected);
 }
 

@@ -59,7 +59,7 @@ pub(crate) fn status(
                 why = format!("a covering CRL has the unknown critical extension {oid}");
                 continue;
             }
-            if crl.this_update > at {
+            if crl.this_update > at && !run.opts.later_revocation_info {
                 why = "the covering CRL is not yet valid".into();
                 continue;
             }
@@ -94,7 +94,7 @@ pub(crate) fn status(
                     continue;
                 }
                 if d.unknown_critical.is_some()
-                    || d.this_update > at
+                    || (d.this_update > at && !run.opts.later_revocation_info)
                     || !crl_signed_by(run, di, d, signer)
                 {
                     continue;

@@ -272,7 +272,9 @@ pub(crate) fn status(run: &Run<'_>, id: usize, issuer: usize) -> Status {
             };
             // A response from the future is not usable; five minutes (or the grace, if longer) of
             // clock skew between responder and caller are tolerated.
-            if single.this_update > at.saturating_add(run.opts.crl_grace_secs.max(300)) {
+            if single.this_update > at.saturating_add(run.opts.crl_grace_secs.max(300))
+                && !run.opts.later_revocation_info
+            {
                 continue;
             }
             if let Some(nu) = single.next_update

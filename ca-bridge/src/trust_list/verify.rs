@@ -92,6 +92,7 @@ struct Built {
 pub struct TrustListVerifier {
     list: TrustList,
     bid_signing: Built,
+    timestamping: Built,
     any: Built,
 }
 
@@ -160,10 +161,16 @@ impl TrustListVerifier {
     /// Prepares the anchors and intermediates of every service of `list`.
     pub fn new(list: TrustList) -> TrustListVerifier {
         let bid_signing = build(&list, &|s| s.kind == ServiceType::BidderSigningCa, &[]);
+        let timestamping = build(
+            &list,
+            &|s| s.kind == ServiceType::TimestampingAuthority,
+            &[],
+        );
         let any = build(&list, &|_| true, &[]);
         TrustListVerifier {
             list,
             bid_signing,
+            timestamping,
             any,
         }
     }
@@ -180,7 +187,8 @@ impl TrustListVerifier {
 
     /// Validates `ee` under the list. `chain` holds extra untrusted candidates sent by the caller
     /// (usually empty: the list's intermediates suffice). For purpose `bid-signing` only
-    /// `bidder-signing-ca` services are anchors; for `any`, every service is.
+    /// `bidder-signing-ca` services are anchors, for `timestamping` only `timestamping-authority`
+    /// services; for `any`, every service is.
     ///
     /// The verdict is [`Verifier::verify`]'s, plus `province`, `ca`, `trust_list_sequence` and
     /// `holder`, and made invalid by the list's rules (see the module documentation).
@@ -193,9 +201,11 @@ impl TrustListVerifier {
         topts: &TrustOptions,
     ) -> Verdict {
         let include_bid = |s: &Service| s.kind == ServiceType::BidderSigningCa;
+        let include_tsa = |s: &Service| s.kind == ServiceType::TimestampingAuthority;
         let include_any = |_: &Service| true;
         let (prebuilt, include): (&Built, &dyn Fn(&Service) -> bool) = match opts.purpose {
             Purpose::BidSigning => (&self.bid_signing, &include_bid),
+            Purpose::Timestamping => (&self.timestamping, &include_tsa),
             _ => (&self.any, &include_any),
         };
         // Certificates the list already has add nothing: the prepared verifier serves (the common

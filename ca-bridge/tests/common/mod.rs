@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use ca_bridge::{Certificate, Crl, decode_pem_or_der};
 
 pub mod pki;
+pub mod sig;
 
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
