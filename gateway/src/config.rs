@@ -35,6 +35,8 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     /// The CA mutual-recognition bridge: trust list, revocation data, verdict cache.
     pub bridge: BridgeSettings,
+    /// Signed verification receipts.
+    pub receipts: ReceiptSettings,
     /// Log output.
     pub log: LogSettings,
     /// Platforms and operators to register on start-up (existing entries are left as they are).
@@ -56,6 +58,7 @@ impl Default for Settings {
             validation: ValidationSettings::default(),
             delivery: DeliverySettings::default(),
             bridge: BridgeSettings::default(),
+            receipts: ReceiptSettings::default(),
             log: LogSettings::default(),
             platforms: Vec::new(),
             demo: false,
@@ -326,6 +329,18 @@ impl Default for BridgeSettings {
     }
 }
 
+/// The key that signs verification receipts (JWS: ES256 for a P-256 key, `SM2SM3` for an SM2
+/// key) and its certificate, published at `GET /v1/receipts/certificate`. Unset: receipts are
+/// not offered (`"receipt": true` is answered 503 `receipts-not-configured`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReceiptSettings {
+    /// PEM (PKCS#8) private key.
+    pub key: Option<PathBuf>,
+    /// PEM certificate of that key.
+    pub certificate: Option<PathBuf>,
+}
+
 /// How a validation rule reports what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -451,6 +466,12 @@ impl Settings {
             return Err(ConfigError::invalid(
                 "bridge.crl_refresh_secs",
                 "must be at least 1",
+            ));
+        }
+        if self.receipts.key.is_some() != self.receipts.certificate.is_some() {
+            return Err(ConfigError::invalid(
+                "receipts.key",
+                "and receipts.certificate are set together",
             ));
         }
         if self.tls.client_ca.is_empty() {
@@ -668,6 +689,8 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "GATEWAY_BRIDGE_VERDICT_CACHE_ENTRIES",
         "bridge.verdict_cache_entries",
     ),
+    ("GATEWAY_RECEIPTS_KEY", "receipts.key"),
+    ("GATEWAY_RECEIPTS_CERTIFICATE", "receipts.certificate"),
     ("GATEWAY_LOG_FORMAT", "log.format"),
     ("GATEWAY_LOG_LEVEL", "log.level"),
 ];

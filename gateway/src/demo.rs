@@ -41,12 +41,17 @@ const FILES: &[(&str, &[u8])] = embed![
     "platforms/expired.pem",
     "platforms/expired.key",
     "bridge-operator.pem",
+    "receipts/gateway.pem",
+    "receipts/gateway.key",
 ];
+
+/// The demo receipt certificate, refused outside demo mode.
+pub const RECEIPT_CERTIFICATE: &[u8] = include_bytes!("../../seeds/pki/receipts/gateway.pem");
 
 /// The signed demo trust list (`seeds/trust-list.json`), recognising the three demo bidder CAs.
 pub const TRUST_LIST: &[u8] = include_bytes!("../../seeds/trust-list.json");
 
-/// The demo bidder CAs' CRLs and ARLs, installed with the demo trust list.
+/// The demo bidder CAs' CRLs and ARLs and the demo TSA's CRL, installed with the demo trust list.
 pub const CRLS: &[(&str, &[u8])] = &[
     (
         "shanghai/crl",
@@ -72,6 +77,7 @@ pub const CRLS: &[(&str, &[u8])] = &[
         "zhejiang/arl",
         include_bytes!("../../seeds/pki/bidders/zhejiang/arl.pem"),
     ),
+    ("tsa/crl", include_bytes!("../../seeds/pki/tsa/crl.pem")),
 ];
 
 /// SHA-256 fingerprints of every certificate in the committed demo PKI.
@@ -190,6 +196,7 @@ fn demo_platforms() -> Vec<PlatformSeed> {
 pub fn prepare(settings: &mut Settings) -> io::Result<()> {
     let pki = settings.data_dir.join("pki");
     std::fs::create_dir_all(pki.join("platforms"))?;
+    std::fs::create_dir_all(pki.join("receipts"))?;
     for (relative, content) in FILES {
         write_once(&pki.join(relative), content)?;
     }
@@ -199,6 +206,10 @@ pub fn prepare(settings: &mut Settings) -> io::Result<()> {
     // Demo receivers run on this machine: allow http on loopback.
     settings.delivery.allow_http = true;
     settings.delivery.allow_loopback = true;
+    if settings.receipts.key.is_none() && settings.receipts.certificate.is_none() {
+        settings.receipts.key = Some(PathBuf::from("pki/receipts/gateway.key"));
+        settings.receipts.certificate = Some(PathBuf::from("pki/receipts/gateway.pem"));
+    }
     // The demo trust list is signed by the demo bridge operator; its supply points
     // (http://127.0.0.1/crl/...) do not exist, and the demo CRLs are installed instead.
     if settings.bridge.trust_list_signer.is_none() {

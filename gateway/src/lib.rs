@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod http;
 pub mod metrics;
 pub mod problem;
+pub mod receipts;
 pub mod registry;
 pub mod routes;
 pub mod startup;

@@ -48,6 +48,10 @@ pub struct Metrics {
 pub struct BridgeMetrics {
     /// `gateway_certificate_verifications_total{province,ca,algorithm,outcome,reason}`
     pub verifications: IntCounterVec,
+    /// `gateway_signature_verifications_total{province,ca,format,outcome,reason}`
+    pub signature_verifications: IntCounterVec,
+    /// `gateway_receipts_issued_total{kind}`
+    pub receipts_issued: IntCounterVec,
     /// `gateway_certificate_verification_duration_seconds{cache}`
     pub verification_duration: HistogramVec,
     /// `gateway_crl_age_seconds{ca,issuer}` (set at scrape time)
@@ -106,6 +110,16 @@ impl BridgeMetrics {
                 "gateway_certificate_verifications_total",
                 "Certificate verifications answered, by the CA's province and trust-list service, the certificate's signature algorithm, outcome (valid, invalid) and reason code.",
                 &["province", "ca", "algorithm", "outcome", "reason"],
+            )?,
+            signature_verifications: counter(
+                "gateway_signature_verifications_total",
+                "Bid signature verifications answered, by the signer's province and CA service, signature format (cms, raw), outcome and reason code.",
+                &["province", "ca", "format", "outcome", "reason"],
+            )?,
+            receipts_issued: counter(
+                "gateway_receipts_issued_total",
+                "Signed verification receipts issued, by kind (certificate, signature).",
+                &["kind"],
             )?,
             verification_duration,
             crl_age: gauge(

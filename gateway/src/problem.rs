@@ -109,6 +109,9 @@ pub enum ApiError {
     /// The CA bridge is not configured on this gateway (no trust-list signer pinned).
     #[error("the CA bridge is not configured on this gateway")]
     BridgeNotConfigured,
+    /// No receipt key is configured on this gateway.
+    #[error("verification receipts are not configured on this gateway")]
+    ReceiptsNotConfigured,
     /// No usable trust list is installed (none yet, or the installed one expired).
     #[error("{0}")]
     NoTrustList(String),
@@ -164,6 +167,7 @@ impl ApiError {
             ApiError::Outdated(_) => "outdated",
             ApiError::BridgeNotConfigured => "bridge-not-configured",
             ApiError::NoTrustList(_) => "no-trust-list",
+            ApiError::ReceiptsNotConfigured => "receipts-not-configured",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Timeout(_) => "timeout",
             ApiError::Unavailable(_) => "unavailable",
@@ -205,6 +209,7 @@ impl ApiError {
             ApiError::Outdated(_) => "Older than the data in use",
             ApiError::BridgeNotConfigured => "CA bridge not configured",
             ApiError::NoTrustList(_) => "No usable trust list",
+            ApiError::ReceiptsNotConfigured => "Receipts not configured",
             ApiError::RateLimited { .. } => "Too many requests",
             ApiError::Timeout(_) => "Request timed out",
             ApiError::Unavailable(_) => "Service unavailable",
@@ -317,9 +322,9 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::Conflict(_) | ApiError::Outdated(_) => StatusCode::CONFLICT,
-            ApiError::BridgeNotConfigured | ApiError::NoTrustList(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::BridgeNotConfigured
+            | ApiError::NoTrustList(_)
+            | ApiError::ReceiptsNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

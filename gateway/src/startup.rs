@@ -121,6 +121,8 @@ impl Application {
         if migrated {
             install_configured_bridge_data(&settings, &bridge, &db)?;
         }
+        let receipts =
+            crate::receipts::Receipts::from_settings(&settings).map_err(StartupError::Config)?;
         let tables = Arc::new(interchange::Tables::builtin()?);
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
@@ -131,6 +133,7 @@ impl Application {
             limiter: http::rate_limit::RateLimiter::new(&settings.rate_limit),
             settings: settings.clone(),
             bridge,
+            receipts,
         });
 
         if settings.demo && migrated {
@@ -412,6 +415,24 @@ fn refuse_demo_material(
             format!("platforms[{i}].certificate"),
             tls::read_certificates(&settings.resolve(&seed.certificate))?,
         ));
+    }
+    if let Some(cert) = &settings.receipts.certificate {
+        let configured = tls::read_certificates(&settings.resolve(cert))?;
+        let demo = demo::RECEIPT_CERTIFICATE;
+        let demo_der = ca_bridge::decode_pem_or_der(demo)
+            .ok()
+            .and_then(|b| b.into_iter().next())
+            .map(|(_, der)| der);
+        if configured
+            .first()
+            .is_some_and(|c| Some(c.as_ref()) == demo_der.as_deref())
+        {
+            return Err(StartupError::Config(
+                "`receipts.certificate` is the committed demo receipt certificate: its private key is public. \
+                 Use your own key, or run with --demo"
+                    .to_owned(),
+            ));
+        }
     }
     for (key, certs) in named {
         for cert in certs {

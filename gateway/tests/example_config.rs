@@ -76,6 +76,8 @@ fn example_documents_every_key() {
         "database.url",
         "bridge.trust_list_signer",
         "bridge.trust_list",
+        "receipts.key",
+        "receipts.certificate",
     ] {
         setting_keys.push(optional.to_owned());
     }

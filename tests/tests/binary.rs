@@ -54,7 +54,7 @@ async fn platforms(server: &ServeProcess, data_dir: &Path) -> Value {
 }
 
 /// What the demo writes under `DIR/pki/`: the committed files of the same names.
-const DEMO_FILES: [&str; 18] = [
+const DEMO_FILES: [&str; 20] = [
     "server-ca.pem",
     "server.pem",
     "server.key",
@@ -73,6 +73,8 @@ const DEMO_FILES: [&str; 18] = [
     "platforms/expired.pem",
     "platforms/expired.key",
     "bridge-operator.pem",
+    "receipts/gateway.pem",
+    "receipts/gateway.key",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

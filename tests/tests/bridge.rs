@@ -175,7 +175,11 @@ async fn the_demo_trust_list_and_crls_are_in_use(backend: Backend) {
     );
     let crls = get_json(&app, Cert::Zhejiang, "/v1/crls").await;
     let crls = crls["crls"].as_array().expect("crls").clone();
-    assert_eq!(crls.len(), 6, "a CRL and an ARL per province: {crls:#?}");
+    assert_eq!(
+        crls.len(),
+        7,
+        "a CRL and an ARL per province, the TSA's CRL: {crls:#?}"
+    );
     for c in &crls {
         assert_eq!(c["source"], "demo");
         assert_eq!(c["current"], true);

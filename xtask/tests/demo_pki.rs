@@ -152,6 +152,9 @@ fn layout_is_exactly_the_documented_one() {
         "tsa/tsa.pem",
         "tsa/tsa.key",
         "tsa/crl.pem",
+        // The demo gateway's receipt signing key, made apart too (seeds/README.md).
+        "receipts/gateway.pem",
+        "receipts/gateway.key",
     ] {
         expected.insert(f.to_owned());
     }

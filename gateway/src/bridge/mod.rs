@@ -10,12 +10,14 @@
 //!
 //! - [`install`]: checking and storing trust lists and CRLs (API, CLI, demo, fetcher alike);
 //! - [`snapshot`]: the parsed data in use;
-//! - [`verify`]: `POST /v1/certificates/verify`, from request body to verdict.
+//! - [`verify`]: `POST /v1/certificates/verify`, from request body to verdict;
+//! - [`signature`]: `POST /v1/signatures/verify`, the same for bid signatures.
 
 pub mod cache;
 pub mod fetch;
 pub mod install;
 pub mod ocsp;
+pub mod signature;
 pub mod snapshot;
 pub mod verify;
 

@@ -36,6 +36,9 @@ pub struct VerifyBody {
     /// An OCSP response (base64 DER) the caller already has.
     #[serde(default)]
     pub ocsp: Option<String>,
+    /// Return (and store) a signed receipt of this verification.
+    #[serde(default)]
+    pub receipt: bool,
 }
 
 /// A checked request.

@@ -10,6 +10,7 @@ mod connection;
 pub mod deliveries;
 mod migrate;
 pub mod platforms;
+pub mod receipts;
 mod schema;
 
 use std::sync::Arc;

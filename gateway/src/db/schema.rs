@@ -173,6 +173,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Signed verification receipts (append-only).
+    receipts (id) {
+        id -> Text,
+        created_at -> Text,
+        platform_id -> Text,
+        kind -> Text,
+        valid -> Bool,
+        jws -> Text,
+        payload_sha256 -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     notices,
     notice_versions,

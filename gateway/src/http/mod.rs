@@ -34,4 +34,6 @@ pub struct AppState {
     pub policy: interchange::ValidationPolicy,
     /// The CA mutual-recognition bridge of this instance.
     pub bridge: crate::bridge::Bridge,
+    /// The receipt key, when configured.
+    pub receipts: crate::receipts::Receipts,
 }

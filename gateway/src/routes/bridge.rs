@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::bridge::cache::CachedVerdict;
+use crate::bridge::signature::{self, SignatureBody};
 use crate::bridge::verify::{self, VerifyBody, VerifyRequest};
 use crate::bridge::{Snapshot, install, ocsp, unix_now};
 use crate::db::bridge::{Actor, Stored};
@@ -17,16 +18,19 @@ use crate::db::unix_text;
 use crate::http::AppState;
 use crate::http::extract::{Operator, RequestId};
 use crate::problem::ApiError;
-use crate::registry::Caller;
+use crate::receipts;
+use crate::registry::{Caller, Role};
 
 /// `POST /v1/certificates/verify`: the verdict on a certificate under the trust list in use.
 pub(super) async fn verify_certificate(
-    _caller: Caller,
+    caller: Caller,
+    RequestId(request_id): RequestId,
     state: web::Data<AppState>,
     body: web::Json<VerifyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let started = Instant::now();
     let req = body.parse()?;
+    let want_receipt = body.receipt;
     let snapshot = state.bridge.current(&state.db).await?;
     let version = snapshot.version.unwrap_or_default();
     let now = unix_now();
@@ -37,7 +41,8 @@ pub(super) async fn verify_certificate(
             .verification_duration
             .with_label_values(&["hit"])
             .observe(started.elapsed().as_secs_f64());
-        return Ok(respond(&hit.body, "hit"));
+        let body = with_receipt(&state, &caller, &request_id, want_receipt, &hit.body).await?;
+        return Ok(respond(&body, "hit"));
     }
     let at = req.at.unwrap_or(now);
     let key = req.key;
@@ -48,7 +53,8 @@ pub(super) async fn verify_certificate(
         .verification_duration
         .with_label_values(&["miss"])
         .observe(started.elapsed().as_secs_f64());
-    let response = respond(&cached.body, "miss");
+    let body = with_receipt(&state, &caller, &request_id, want_receipt, &cached.body).await?;
+    let response = respond(&body, "miss");
     let earliest_crl = snapshot.crls.iter().map(|c| c.next_update).min();
     let changes_at = [changes_at, earliest_crl].into_iter().flatten().min();
     state
@@ -56,6 +62,52 @@ pub(super) async fn verify_certificate(
         .verdicts
         .insert(key, version, now, changes_at, cached);
     Ok(response)
+}
+
+/// The verdict, with a signed receipt of it added when asked for.
+async fn with_receipt(
+    state: &AppState,
+    caller: &Caller,
+    request_id: &str,
+    wanted: bool,
+    verdict: &serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    if !wanted {
+        return Ok(verdict.clone());
+    }
+    let facts = json!({
+        "certificate_sha256": verdict["certificate_sha256"],
+        "holder": verdict["holder"],
+        "province": verdict["province"],
+        "ca": verdict["ca"]["id"],
+        "verdict": {"valid": verdict["valid"], "reason": verdict["reason"]},
+        "validation_time": verdict["validation_time"],
+        "purpose": verdict["purpose"],
+        "trust_list_sequence": verdict["trust_list_sequence"],
+    });
+    let valid = verdict["valid"].as_bool().unwrap_or(false);
+    let receipt = state
+        .receipts
+        .issue(
+            &state.db,
+            caller.id.as_str(),
+            receipts::Kind::Certificate,
+            valid,
+            facts,
+            request_id,
+        )
+        .await?;
+    state
+        .metrics
+        .bridge
+        .receipts_issued
+        .with_label_values(&["certificate"])
+        .inc();
+    let mut body = verdict.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("receipt".to_owned(), receipt);
+    }
+    Ok(body)
 }
 
 /// Computes the verdict (asking the CA's OCSP responder when no current CRL decides), with its
@@ -380,4 +432,135 @@ fn json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
             "send the signed trust list as application/json".to_owned(),
         ))
     }
+}
+
+/// `POST /v1/signatures/verify`: a bid signature (CMS or raw, maybe timestamped) verified under
+/// the trust list in use; with `"receipt": true`, a signed receipt of the verdict.
+pub(super) async fn verify_signature(
+    caller: Caller,
+    RequestId(request_id): RequestId,
+    state: web::Data<AppState>,
+    body: web::Json<SignatureBody>,
+) -> Result<HttpResponse, ApiError> {
+    let req = body.parse()?;
+    let snapshot = state.bridge.current(&state.db).await?;
+    let now = unix_now();
+    let at = req.at.unwrap_or(now);
+    let strict = state.settings.bridge.strict_credit_code;
+    let verdict = {
+        let snapshot = snapshot.clone();
+        web::block(move || {
+            let verifier = snapshot.verifier_at(now).map_err(|e| {
+                ApiError::NoTrustList(e.map_or_else(
+                    || "no trust list is installed".to_owned(),
+                    |e| format!("the installed trust list cannot be used: {e}"),
+                ))
+            })?;
+            Ok::<_, ApiError>(signature::evaluate(
+                verifier,
+                &snapshot.revocation,
+                &req,
+                at,
+                strict,
+            ))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??
+    };
+    state
+        .metrics
+        .bridge
+        .signature_verifications
+        .with_label_values(&[
+            verdict.province.unwrap_or("unknown"),
+            verdict.ca.as_ref().map_or("unknown", |c| c.id.as_str()),
+            verdict.format,
+            if verdict.valid { "valid" } else { "invalid" },
+            verdict.reason.unwrap_or("none"),
+        ])
+        .inc();
+    let mut out = serde_json::to_value(&verdict).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if body.receipt {
+        let facts = json!({
+            "document_digest": out["digest"],
+            "signer": {
+                "certificate_sha256": out["signer"]["certificate_sha256"],
+                "name": out["holder"]["name"],
+                "credit_code": out["holder"]["credit_code"],
+                "province": out["province"],
+                "ca": out["ca"]["id"],
+            },
+            "verdict": {"valid": out["valid"], "reason": out["reason"]},
+            "signing_time": out["signing_time"],
+            "signing_time_source": out["signing_time_source"],
+            "validation_time": out["validation_time"],
+            "trust_list_sequence": out["trust_list_sequence"],
+            "revocation_data_version": snapshot.version,
+        });
+        let receipt = state
+            .receipts
+            .issue(
+                &state.db,
+                caller.id.as_str(),
+                receipts::Kind::Signature,
+                verdict.valid,
+                facts,
+                &request_id,
+            )
+            .await?;
+        state
+            .metrics
+            .bridge
+            .receipts_issued
+            .with_label_values(&["signature"])
+            .inc();
+        if let Some(map) = out.as_object_mut() {
+            map.insert("receipt".to_owned(), receipt);
+        }
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// `GET /v1/receipts/certificate`: the certificate that checks receipts (PEM).
+pub(super) async fn receipt_certificate(
+    _caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let pem = state
+        .receipts
+        .certificate_pem()
+        .ok_or(ApiError::ReceiptsNotConfigured)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/x-pem-file")
+        .body(pem.to_owned()))
+}
+
+/// `GET /v1/receipts/{id}`: a stored receipt (compact JWS), for the platform that asked for it
+/// and operators.
+pub(super) async fn get_receipt(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(ApiError::invalid(
+            "{id}",
+            "invalid-receipt-id",
+            "not a receipt id",
+        ));
+    }
+    let shown = id.clone();
+    let found = state
+        .db
+        .run(move |conn| crate::db::receipts::find(conn, &id))
+        .await?;
+    let missing = || ApiError::NotFound(format!("no receipt `{shown}`"));
+    let (owner, jws) = found.ok_or_else(missing)?;
+    if caller.role != Role::Operator && owner != caller.id.as_str() {
+        return Err(missing());
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/jose")
+        .body(jws))
 }

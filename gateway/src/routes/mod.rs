@@ -65,6 +65,9 @@ route_table! {
     "/v1/trust-list" => { GET: bridge::trust_list },
     "/v1/admin/trust-list" => { PUT: bridge::install_trust_list },
     "/v1/crls" => { GET: bridge::list_crls, POST: bridge::upload_crl },
+    "/v1/signatures/verify" => { POST: bridge::verify_signature },
+    "/v1/receipts/certificate" => { GET: bridge::receipt_certificate },
+    "/v1/receipts/{id}" => { GET: bridge::get_receipt },
 }
 
 /// Registers the routes of the plain-HTTP metrics listener.
