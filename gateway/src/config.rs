@@ -78,6 +78,9 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Seconds that in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// On SIGTERM or SIGINT, seconds the gateway keeps serving with readiness false (so load
+    /// balancers stop sending) before it stops accepting connections.
+    pub drain_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -87,6 +90,7 @@ impl Default for ServerSettings {
             metrics_listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
             workers: 0,
             shutdown_timeout_secs: 30,
+            drain_secs: 5,
         }
     }
 }
@@ -654,6 +658,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "GATEWAY_SHUTDOWN_TIMEOUT_SECS",
         "server.shutdown_timeout_secs",
     ),
+    ("GATEWAY_DRAIN_SECS", "server.drain_secs"),
     ("GATEWAY_TLS_CERTIFICATE", "tls.certificate"),
     ("GATEWAY_TLS_PRIVATE_KEY", "tls.private_key"),
     ("GATEWAY_DATABASE_URL", "database.url"),

@@ -212,10 +212,11 @@ fn jitter() -> f64 {
     (uuid::Uuid::new_v4().as_u128() % 10_000) as f64 / 10_000.0
 }
 
-/// Starts the configured number of workers; they stop when `stop` is notified.
+/// Starts the configured number of workers; each stops after its current delivery once the
+/// shutdown is requested.
 pub fn spawn_workers(
     state: web::Data<AppState>,
-    stop: Arc<tokio::sync::Notify>,
+    stop: crate::shutdown::Shutdown,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let settings = state.settings.delivery.clone();
     let client = match client(&settings) {
@@ -242,10 +243,10 @@ async fn run_worker(
     state: web::Data<AppState>,
     client: reqwest::Client,
     worker: String,
-    stop: Arc<tokio::sync::Notify>,
+    stop: crate::shutdown::Shutdown,
 ) {
     let poll = Duration::from_millis(state.settings.delivery.poll_interval_ms.max(10));
-    loop {
+    while !stop.is_requested() {
         let worked = match deliver_one(&state, &client, &worker).await {
             Ok(worked) => worked,
             Err(e) => {
@@ -257,7 +258,7 @@ async fn run_worker(
             continue;
         }
         tokio::select! {
-            () = stop.notified() => return,
+            () = stop.requested() => return,
             () = tokio::time::sleep(poll) => {}
         }
     }

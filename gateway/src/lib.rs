@@ -17,6 +17,7 @@ pub mod problem;
 pub mod receipts;
 pub mod registry;
 pub mod routes;
+pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
 pub mod tls;

@@ -109,6 +109,9 @@ pub enum ApiError {
     /// The CA bridge is not configured on this gateway (no trust-list signer pinned).
     #[error("the CA bridge is not configured on this gateway")]
     BridgeNotConfigured,
+    /// The gateway is shutting down (readiness is false; in-flight requests finish).
+    #[error("the gateway is shutting down")]
+    Draining,
     /// No receipt key is configured on this gateway.
     #[error("verification receipts are not configured on this gateway")]
     ReceiptsNotConfigured,
@@ -168,6 +171,7 @@ impl ApiError {
             ApiError::BridgeNotConfigured => "bridge-not-configured",
             ApiError::NoTrustList(_) => "no-trust-list",
             ApiError::ReceiptsNotConfigured => "receipts-not-configured",
+            ApiError::Draining => "draining",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Timeout(_) => "timeout",
             ApiError::Unavailable(_) => "unavailable",
@@ -210,6 +214,7 @@ impl ApiError {
             ApiError::BridgeNotConfigured => "CA bridge not configured",
             ApiError::NoTrustList(_) => "No usable trust list",
             ApiError::ReceiptsNotConfigured => "Receipts not configured",
+            ApiError::Draining => "Shutting down",
             ApiError::RateLimited { .. } => "Too many requests",
             ApiError::Timeout(_) => "Request timed out",
             ApiError::Unavailable(_) => "Service unavailable",
@@ -324,7 +329,8 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) | ApiError::Outdated(_) => StatusCode::CONFLICT,
             ApiError::BridgeNotConfigured
             | ApiError::NoTrustList(_)
-            | ApiError::ReceiptsNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            | ApiError::ReceiptsNotConfigured
+            | ApiError::Draining => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -56,6 +56,7 @@ pub enum StartupError {
 
 /// A gateway with its listeners bound, ready to serve.
 pub struct Application {
+    shutdown: crate::shutdown::Trigger,
     api_addr: SocketAddr,
     metrics_addr: SocketAddr,
     api: Server,
@@ -123,6 +124,7 @@ impl Application {
         }
         let receipts =
             crate::receipts::Receipts::from_settings(&settings).map_err(StartupError::Config)?;
+        let (trigger, shutdown) = crate::shutdown::channel();
         let tables = Arc::new(interchange::Tables::builtin()?);
         let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
@@ -134,6 +136,7 @@ impl Application {
             settings: settings.clone(),
             bridge,
             receipts,
+            shutdown,
         });
 
         if settings.demo && migrated {
@@ -170,6 +173,7 @@ impl Application {
                 .wrap(from_fn(http::request_id::middleware))
         })
         .on_connect(tls::on_connect)
+        .disable_signals()
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(10));
         if settings.server.workers > 0 {
@@ -193,6 +197,7 @@ impl Application {
                 .wrap(from_fn(http::request_id::middleware))
         })
         .workers(1)
+        .disable_signals()
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
         .listen(metrics_listener)
         .map_err(|source| StartupError::Bind {
@@ -202,6 +207,7 @@ impl Application {
         .run();
 
         Ok(Application {
+            shutdown: trigger,
             api_addr,
             metrics_addr,
             api,
@@ -230,33 +236,101 @@ impl Application {
         (self.api.handle(), self.metrics.handle())
     }
 
-    /// Serves until both listeners stop (SIGINT/SIGTERM stop them gracefully), with the push
-    /// delivery workers running alongside.
+    /// Serves until both listeners stop, with the push delivery workers and the CRL fetcher
+    /// alongside.
+    ///
+    /// SIGTERM or SIGINT starts a graceful shutdown: readiness turns false at once, the API keeps
+    /// serving for `server.drain_secs`, then stops accepting while in-flight requests finish
+    /// (`server.shutdown_timeout_secs`); then the workers stop after their current unit of work.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let stop = Arc::new(tokio::sync::Notify::new());
-        let mut workers = crate::delivery::spawn_workers(self.state.clone(), stop.clone());
+        let Application {
+            shutdown,
+            api,
+            metrics,
+            state,
+            ..
+        } = self;
+        let mut workers = crate::delivery::spawn_workers(state.clone(), state.shutdown.clone());
         workers.extend(crate::bridge::fetch::spawn(
-            self.state.clone(),
-            stop.clone(),
+            state.clone(),
+            state.shutdown.clone(),
         ));
-        let api_handle = self.api.handle();
-        let metrics_handle = self.metrics.handle();
+        let api_handle = api.handle();
+        let metrics_handle = metrics.handle();
+        let drain = std::time::Duration::from_secs(state.settings.server.drain_secs);
+        let observed = state.shutdown.clone();
+        let shutdown = Arc::new(shutdown);
+        let signals = {
+            let (api_handle, metrics_handle) = (api_handle.clone(), metrics_handle.clone());
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let Some(signal) = termination_signal(&observed).await else {
+                    return;
+                };
+                tracing::info!(
+                    signal,
+                    drain_secs = drain.as_secs(),
+                    "shutting down: readiness is false, draining"
+                );
+                shutdown.request();
+                tokio::time::sleep(drain).await;
+                tracing::info!("no longer accepting connections; in-flight requests finish");
+                api_handle.stop(true).await;
+                metrics_handle.stop(true).await;
+            })
+        };
         let api = async {
-            let result = self.api.await;
+            let result = api.await;
             metrics_handle.stop(true).await;
             result
         };
         let metrics = async {
-            let result = self.metrics.await;
+            let result = metrics.await;
             api_handle.stop(true).await;
             result
         };
         let (api, metrics) = tokio::join!(api, metrics);
-        stop.notify_waiters();
+        // Stopped by a signal or through the handles: either way, the workers stop now.
+        shutdown.request();
+        signals.abort();
+        let grace = std::time::Duration::from_secs(state.settings.server.shutdown_timeout_secs);
         for worker in workers {
-            worker.abort();
+            let abort = worker.abort_handle();
+            if tokio::time::timeout(grace, worker).await.is_err() {
+                tracing::warn!("a background worker did not stop in time; aborted");
+                abort.abort();
+            }
         }
+        tracing::info!("stopped");
         api.and(metrics)
+    }
+}
+
+/// Waits for SIGTERM or SIGINT; `None` when the shutdown was requested otherwise first.
+async fn termination_signal(shutdown: &crate::shutdown::Shutdown) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            shutdown.requested().await;
+            return None;
+        };
+        tokio::select! {
+            _ = term.recv() => Some("SIGTERM"),
+            _ = int.recv() => Some("SIGINT"),
+            () = shutdown.requested() => None,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => Some("ctrl-c"),
+            () = shutdown.requested() => None,
+        }
     }
 }
 

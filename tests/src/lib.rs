@@ -1016,6 +1016,30 @@ impl ServeProcess {
         take(&self.stderr)
     }
 
+    /// Sends SIGTERM (through the `kill` command: this crate has no unsafe code).
+    ///
+    /// # Panics
+    /// When `kill` cannot be run.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success(), "kill -TERM failed: {status}");
+    }
+
+    /// Waits at most `deadline` for the process to exit; its status, or `None` if still running.
+    pub fn wait_exit(&mut self, deadline: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Kills the process and waits for it.
     pub fn kill(mut self) {
         self.kill_now();

@@ -352,29 +352,6 @@ async fn openssl_made_signatures_verify(backend: Backend) {
 
 use sha2::Digest as _;
 
-/// The `ca-bridge` command line, built on first use next to this test's binary (a binary of
-/// another package is not built for this package's tests).
-fn ca_bridge_cli() -> String {
-    static BUILT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let out = tests::run(
-                std::process::Command::new(cargo)
-                    .current_dir(tests::workspace_root())
-                    .args(["build", "-q", "-p", "ca-bridge", "--bin", "ca-bridge"]),
-            );
-            assert_eq!(out.code(), Some(0), "{out:?}");
-            let exe = std::env::current_exe().expect("test binary");
-            let dir = exe
-                .parent()
-                .and_then(|deps| deps.parent())
-                .expect("target dir");
-            dir.join("ca-bridge").to_string_lossy().into_owned()
-        })
-        .clone()
-}
-
 async fn receipts_verify_offline_and_fail_when_a_byte_changes(backend: Backend) {
     let app = spawn_app(backend).await;
     let cms = sign("zhejiang", "valid", &CmsOptions::default());
@@ -428,7 +405,7 @@ async fn receipts_verify_offline_and_fail_when_a_byte_changes(backend: Backend) 
         let path = dir.path().join("receipt.jws");
         std::fs::write(&path, text).expect("write");
         tests::run(
-            tests::command(&ca_bridge_cli())
+            tests::command(env!("CARGO_BIN_EXE_ca-bridge-e2e"))
                 .args(["receipt", "verify", "--cert"])
                 .arg(&cert_path)
                 .arg(&path),

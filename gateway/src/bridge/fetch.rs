@@ -110,7 +110,7 @@ type Schedule = Arc<Mutex<HashMap<String, Due>>>;
 /// Starts the fetcher of this instance (none when fetching is off or the bridge is not configured).
 pub fn spawn(
     state: web::Data<AppState>,
-    stop: Arc<tokio::sync::Notify>,
+    stop: crate::shutdown::Shutdown,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if !state.settings.bridge.fetch_crls || state.bridge.signer().is_err() {
         return None;
@@ -125,11 +125,11 @@ pub fn spawn(
     Some(tokio::spawn(run(state, client, stop)))
 }
 
-async fn run(state: web::Data<AppState>, client: reqwest::Client, stop: Arc<tokio::sync::Notify>) {
+async fn run(state: web::Data<AppState>, client: reqwest::Client, stop: crate::shutdown::Shutdown) {
     let schedule: Schedule = Arc::default();
     loop {
         tokio::select! {
-            _ = stop.notified() => return,
+            () = stop.requested() => return,
             _ = tokio::time::sleep(TICK) => {}
         }
         let snapshot = match state.bridge.current(&state.db).await {

@@ -36,4 +36,6 @@ pub struct AppState {
     pub bridge: crate::bridge::Bridge,
     /// The receipt key, when configured.
     pub receipts: crate::receipts::Receipts,
+    /// Set when the gateway is shutting down: readiness turns false, workers stop.
+    pub shutdown: crate::shutdown::Shutdown,
 }

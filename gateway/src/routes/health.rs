@@ -11,8 +11,12 @@ pub(super) async fn alive() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: the database answers and its migrations are applied.
+/// `GET /readyz`: the database answers and its migrations are applied, and the gateway is not
+/// shutting down.
 pub(super) async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if state.shutdown.is_requested() {
+        return Err(ApiError::Draining);
+    }
     match state.db.readiness().await {
         Ok(()) => Ok(HttpResponse::Ok()
             .json(json!({"status": "ready", "database": state.db.url().backend()}))),
