@@ -52,11 +52,12 @@ impl Manager {
                     .map_err(|e| DbError::Unavailable(format!("SQLite {}: {e}", path.display())))?;
                 // Behave like PostgreSQL: enforce foreign keys, let readers and a writer overlap,
                 // and wait for locks instead of failing at once.
-                diesel::sql_query(format!(
+                // `batch_execute`: `sql_query` would run only the first statement.
+                use diesel::connection::SimpleConnection as _;
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                     self.sqlite_busy_timeout_ms
                 ))
-                .execute(&mut conn)
                 .map_err(|e| DbError::Unavailable(format!("SQLite {}: {e}", path.display())))?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -79,5 +80,40 @@ impl r2d2::ManageConnection for Manager {
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = Text)]
+        journal_mode: String,
+    }
+
+    #[derive(QueryableByName)]
+    struct Flag {
+        #[diesel(sql_type = BigInt)]
+        foreign_keys: i64,
+    }
+
+    #[test]
+    fn every_sqlite_pragma_is_applied() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = DatabaseUrl::Sqlite(dir.path().join("pragmas.db"));
+        let DbConnection::Sqlite(mut conn) = Manager::new(url, 1234).open().expect("opens") else {
+            panic!("a SQLite connection");
+        };
+        let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result(&mut conn)
+            .expect("journal_mode");
+        assert_eq!(mode.journal_mode, "wal");
+        let fk: Flag = diesel::sql_query("PRAGMA foreign_keys")
+            .get_result(&mut conn)
+            .expect("foreign_keys");
+        assert_eq!(fk.foreign_keys, 1);
     }
 }
