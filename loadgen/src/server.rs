@@ -1,0 +1,228 @@
+//! Fresh gateway instances for the benchmark: a temporary demo data directory and a fresh
+//! database (a SQLite file in that directory, or a new PostgreSQL database), built with
+//! [`Application::build`] exactly as `gateway serve --demo` builds it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use gateway::config::{DatabaseUrl, Settings};
+use gateway::startup::Application;
+
+/// The database backend under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Backend {
+    /// A SQLite file in the instance's temporary data directory.
+    Sqlite,
+    /// A new database on the server named by `--postgres-url`.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend's name as reported.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Demo-mode settings for one instance, tuned for measuring capacity rather than policy: the
+/// per-platform rate limit is off (the default, 100 req/s, would be what we measured).
+fn settings(data_dir: PathBuf, workers: usize, pool_size: u32) -> Settings {
+    let mut settings = Settings {
+        data_dir,
+        demo: true,
+        ..Settings::default()
+    };
+    settings.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.server.metrics_listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.server.workers = workers;
+    settings.server.shutdown_timeout_secs = 1;
+    settings.database.pool_size = pool_size;
+    settings.rate_limit.requests_per_second = 0;
+    settings
+}
+
+/// A gateway built on a fresh data directory and database, not serving yet.
+pub(crate) struct Instance {
+    /// The built application (listeners bound, nothing served until it runs).
+    pub(crate) app: Application,
+    /// What it lives in.
+    pub(crate) home: Home,
+}
+
+/// The data directory and database of an [`Instance`]; dropping it drops the PostgreSQL database
+/// and deletes the directory, so keep it until the application has stopped.
+pub(crate) struct Home {
+    /// The data directory (`serve --demo --data-dir`).
+    data_dir: PathBuf,
+    // Dropped in this order: the database, then the directory.
+    _postgres: Option<PostgresDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+/// How to build an [`Instance`].
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    /// The database backend.
+    pub(crate) backend: Backend,
+    /// PostgreSQL server to create the fresh database on (required for PostgreSQL).
+    pub(crate) postgres_url: Option<String>,
+    /// `server.workers` (0: one per core).
+    pub(crate) workers: usize,
+    /// `database.pool_size`.
+    pub(crate) pool_size: u32,
+    /// Put the fresh SQLite file in WAL mode before the gateway opens it (see `--sqlite-wal`).
+    pub(crate) sqlite_wal: bool,
+    /// Take the disk flush out of commits: SQLite on tmpfs, PostgreSQL with
+    /// `synchronous_commit = off` (see `--no-sync`).
+    pub(crate) no_sync: bool,
+}
+
+impl Instance {
+    /// Builds a gateway on a fresh database.
+    pub(crate) fn build(options: &Options) -> Result<Self> {
+        let dir = if options.no_sync && options.backend == Backend::Sqlite {
+            tempfile::tempdir_in("/dev/shm").context("temporary directory in /dev/shm")?
+        } else {
+            tempfile::tempdir().context("temporary directory")?
+        };
+        let data_dir = dir.path().join("data");
+        let mut settings = settings(data_dir.clone(), options.workers, options.pool_size);
+        let postgres = match options.backend {
+            Backend::Sqlite => {
+                if options.sqlite_wal {
+                    preset_wal(&settings)?;
+                }
+                None
+            }
+            Backend::Postgres => {
+                let admin = options
+                    .postgres_url
+                    .as_deref()
+                    .context("--postgres-url is required for postgres")?;
+                let db = PostgresDatabase::create(admin, options.no_sync)?;
+                settings.database.url = Some(DatabaseUrl::Postgres(db.url.clone()));
+                Some(db)
+            }
+        };
+        settings.validate().context("benchmark settings")?;
+        let app = Application::build(settings).context("the gateway did not start")?;
+        Ok(Instance {
+            app,
+            home: Home {
+                data_dir,
+                _postgres: postgres,
+                _dir: dir,
+            },
+        })
+    }
+}
+
+impl Home {
+    /// The demo PKI the instance wrote (`DATA_DIR/pki`).
+    pub(crate) fn pki(&self) -> PathBuf {
+        self.data_dir.join("pki")
+    }
+}
+
+/// Creates the SQLite file in WAL mode (a persistent setting of the file). The gateway asks for
+/// WAL itself, but in one multi-statement `sql_query`, of which SQLite runs only the first
+/// statement (`busy_timeout`): this previews the fixed behaviour (still `synchronous = FULL`).
+fn preset_wal(settings: &Settings) -> Result<()> {
+    use diesel::connection::SimpleConnection;
+    let DatabaseUrl::Sqlite(path) = settings.database_url() else {
+        return Ok(());
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).context("data directory")?;
+    }
+    let path = path.to_str().context("the SQLite path is not UTF-8")?;
+    let mut conn = diesel::SqliteConnection::establish(path).context("SQLite")?;
+    conn.batch_execute("PRAGMA journal_mode = WAL;")
+        .context("PRAGMA journal_mode = WAL")
+}
+
+/// A uniquely named PostgreSQL database, dropped (with its connections) when this is dropped.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    /// Creates `loadgen_<uuid>` on the server of `admin_url`, with `synchronous_commit = off` as
+    /// its default when `no_sync`.
+    fn create(admin_url: &str, no_sync: bool) -> Result<Self> {
+        let name = format!("loadgen_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(admin_url)
+            .with_context(|| format!("cannot connect to {admin_url}"))?;
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .with_context(|| format!("CREATE DATABASE {name}"))?;
+        if no_sync {
+            diesel::sql_query(format!(
+                "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+            ))
+            .execute(&mut conn)
+            .with_context(|| format!("ALTER DATABASE {name}"))?;
+        }
+        Ok(PostgresDatabase {
+            url: with_database_name(admin_url, &name),
+            admin_url: admin_url.to_owned(),
+            name,
+        })
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let dropped = PgConnection::establish(&self.admin_url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())
+            });
+        if let Err(e) = dropped {
+            eprintln!("note: could not drop database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Replaces the database name (the URL path) of a `postgres://` URL, keeping authority and query.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let (before_query, query) = match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
+    };
+    let authority = before_query.split('/').next().unwrap_or("");
+    match query {
+        Some(query) => format!("{scheme}://{authority}/{name}?{query}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database_name("postgres:///postgres?host=/var/run/postgresql", "b1"),
+            "postgres:///b1?host=/var/run/postgresql"
+        );
+        assert_eq!(
+            with_database_name("postgres://u:p@db:5432/gw", "b2"),
+            "postgres://u:p@db:5432/b2"
+        );
+    }
+}
