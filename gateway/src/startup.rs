@@ -231,6 +231,12 @@ impl Application {
         &self.state.db
     }
 
+    /// The shared state its handlers use, for tools that run the same steps without HTTP (the
+    /// publishing benchmark's baseline calls `exchange::prepare` with it).
+    pub fn state(&self) -> &web::Data<AppState> {
+        &self.state
+    }
+
     /// Handles that stop both listeners gracefully.
     pub fn handles(&self) -> (ServerHandle, ServerHandle) {
         (self.api.handle(), self.metrics.handle())

@@ -265,12 +265,13 @@ struct RawRuns {
 async fn raw_phase(args: &PublishArgs, docs: &Documents) -> Result<RawRuns> {
     let Instance { app, home } = Instance::build(&args.instance())?;
     let db = app.database().clone();
-    drop(app); // only its database is used
-    let warmup = raw::prepare(documents::PLATFORM, &docs.warmup)?;
+    let state = app.state().clone();
+    let warmup = raw::prepare(&state, documents::PLATFORM, &docs.warmup)?;
     let started = Instant::now();
-    let measured = raw::prepare(documents::PLATFORM, &docs.measured)?;
+    let measured = raw::prepare(&state, documents::PLATFORM, &docs.measured)?;
     let prepare = started.elapsed();
-    let pooled = raw::prepare(documents::PLATFORM, &docs.pooled)?;
+    let pooled = raw::prepare(&state, documents::PLATFORM, &docs.pooled)?;
+    drop((state, app)); // never served: only its preparation and its database are used
     let threads = args.concurrency;
     let runs = tokio::task::spawn_blocking(move || -> Result<_> {
         Ok(RawRuns {

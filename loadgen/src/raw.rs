@@ -9,67 +9,37 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use gateway::db::Database;
 use gateway::db::announcements::{NewDocument, Published, publish};
-use interchange::{Announcement, Dialect, Findings, NoticeKind, Tables, ValidationPolicy};
-use sha2::{Digest, Sha256};
+use gateway::http::AppState;
+use gateway::registry::PlatformId;
+use interchange::Dialect;
 
 use crate::load::LoadResult;
 
-/// Prepares Jiangsu `bodies` for the store as `POST /v1/announcements` does for `platform`.
-///
-/// The same steps as `gateway::exchange::prepare` (validate and translate to canonical, check that
-/// every province's format can carry it, identity and hashes). That function takes the running
-/// application's `AppState`, which a built `Application` does not expose; once it does
-/// (`Application::state()`), call it instead of this mirror.
-pub(crate) fn prepare(platform: &str, bodies: &[Vec<u8>]) -> Result<Vec<NewDocument>> {
-    let tables = Tables::builtin().context("code tables")?;
-    let policy: ValidationPolicy = gateway::config::ValidationSettings::default().policy();
-    let first = |f: Findings| {
-        f.0.first()
-            .map_or_else(String::new, |x| x.message_en.clone())
-    };
-    let sha256 = |bytes: &[u8]| hex::encode(Sha256::digest(bytes));
+/// Prepares Jiangsu `bodies` for the store exactly as `POST /v1/announcements` does for
+/// `platform` (`gateway::exchange::prepare`: validate, translate to canonical, check that every
+/// province's format can carry it, identity and hashes).
+pub(crate) fn prepare(
+    state: &AppState,
+    platform: &str,
+    bodies: &[Vec<u8>],
+) -> Result<Vec<NewDocument>> {
+    let publisher: PlatformId = platform
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("platform id: {e}"))?;
     bodies
         .iter()
         .enumerate()
         .map(|(i, body)| {
-            let canonical = interchange::translate(
+            gateway::exchange::prepare(
+                state,
+                &publisher,
                 Dialect::Jiangsu,
-                Dialect::Canonical,
                 body,
-                &tables,
-                &policy,
+                format!("loadgen-raw-{i}"),
+                None,
             )
-            .map_err(|f| anyhow::anyhow!("document {i} is invalid: {}", first(f)))?
-            .bytes;
-            let ann: Announcement =
-                serde_json::from_slice(&canonical).context("canonical JSON does not read back")?;
-            anyhow::ensure!(
-                ann.source.platform.as_str() == platform,
-                "document {i} names another platform as its source"
-            );
-            interchange::check_translatable(&ann, &tables)
-                .map_err(|f| anyhow::anyhow!("document {i} is not translatable: {}", first(f)))?;
-            Ok(NewDocument {
-                platform: platform.to_owned(),
-                notice_source_id: ann.identity().notice_id,
-                document_id: ann.source.notice_id.clone(),
-                is_version: ann.kind.is_version() && ann.original.is_some(),
-                terminates: ann.kind == NoticeKind::Termination,
-                kind: ann.kind.as_str().to_owned(),
-                category: ann.category.as_str().to_owned(),
-                region: format!("{:06}", ann.region.value()),
-                project_code: ann.project.code.clone(),
-                title: ann.title.clone(),
-                notice_number: ann.notice_number.clone(),
-                published_at: gateway::db::timestamp_text(ann.times.published),
-                canonical_sha256: sha256(&canonical),
-                canonical: String::from_utf8(canonical).context("canonical JSON is not UTF-8")?,
-                original_sha256: sha256(body),
-                original: body.clone(),
-                original_content_type: Dialect::Jiangsu.content_type().to_owned(),
-                request_id: format!("loadgen-raw-{i}"),
-                idempotency_key: None,
-            })
+            .map(|prepared| prepared.document)
+            .map_err(|e| anyhow::anyhow!("document {i} is refused: {e}"))
         })
         .collect()
 }
@@ -149,8 +119,18 @@ mod unit {
 
     #[test]
     fn documents_prepare_as_new_notices() {
+        let instance = crate::server::Instance::build(&crate::server::Options {
+            backend: crate::server::Backend::Sqlite,
+            postgres_url: None,
+            workers: 1,
+            pool_size: 2,
+            sqlite_wal: false,
+            no_sync: false,
+        })
+        .expect("gateway");
+        let state = instance.app.state();
         let bodies = crate::documents::jiangsu_tenders("t", "M", 2).expect("generated");
-        let docs = prepare("jiangsu", &bodies).expect("prepared");
+        let docs = prepare(state, "jiangsu", &bodies).expect("prepared");
         assert_eq!(docs[0].notice_source_id, "BENCH-t-M000000");
         assert_eq!(docs[1].document_id, "BENCH-t-M000001");
         assert!(!docs[0].is_version);
@@ -158,7 +138,7 @@ mod unit {
         assert_eq!(docs[0].original_content_type, "application/json");
         assert_ne!(docs[0].canonical_sha256, docs[1].canonical_sha256);
         assert!(
-            prepare("shanghai", &bodies).is_err(),
+            prepare(state, "shanghai", &bodies).is_err(),
             "Jiangsu's documents are Jiangsu's"
         );
     }
