@@ -252,6 +252,7 @@ impl From<crate::bridge::BridgeError> for ApiError {
             BridgeError::NotConfigured | BridgeError::Signer { .. } => {
                 ApiError::BridgeNotConfigured
             }
+            BridgeError::Client(e) => ApiError::Internal(e),
             BridgeError::Db(db) => db.into(),
         }
     }

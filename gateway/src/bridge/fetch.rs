@@ -115,13 +115,7 @@ pub fn spawn(
     if !state.settings.bridge.fetch_crls || state.bridge.signer().is_err() {
         return None;
     }
-    let client = match client() {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "CRL fetching disabled: cannot build its HTTP client");
-            return None;
-        }
-    };
+    let client = state.bridge.http().clone();
     Some(tokio::spawn(run(state, client, stop)))
 }
 

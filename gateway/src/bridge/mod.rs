@@ -46,6 +46,9 @@ pub enum BridgeError {
         /// What is wrong.
         reason: String,
     },
+    /// The HTTP client for supply points and responders could not be built.
+    #[error("bridge HTTP client: {0}")]
+    Client(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -57,6 +60,7 @@ pub struct Bridge {
     settings: BridgeSettings,
     snapshot: RwLock<Arc<Snapshot>>,
     reload: tokio::sync::Mutex<()>,
+    http: reqwest::Client,
     /// Verdicts already computed.
     pub verdicts: cache::VerdictCache,
     /// OCSP responses fetched, until their nextUpdate.
@@ -72,6 +76,7 @@ impl Bridge {
             settings: settings.clone(),
             snapshot: RwLock::new(Arc::new(Snapshot::empty())),
             reload: tokio::sync::Mutex::new(()),
+            http: fetch::client().map_err(|e| BridgeError::Client(e.to_string()))?,
             verdicts: cache::VerdictCache::new(
                 settings.verdict_cache_entries,
                 settings.verdict_cache_ttl_secs,
@@ -83,6 +88,11 @@ impl Bridge {
     /// The pinned trust-list signer.
     pub fn signer(&self) -> Result<&TrustListSigner, BridgeError> {
         self.signer.as_ref().ok_or(BridgeError::NotConfigured)
+    }
+
+    /// The HTTP client for CRL supply points and OCSP responders (built once, connections reused).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The bridge settings.

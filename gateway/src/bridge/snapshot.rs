@@ -8,6 +8,7 @@ use ca_bridge::{Crl, RevocationData, TrustList, TrustListSigner, TrustListVerifi
 use crate::db::DbConnection;
 use crate::db::DbError;
 use crate::db::bridge::{self, StoredCrl, StoredTrustList};
+use crate::problem::ApiError;
 
 /// The trust list and CRLs of one revocation-data version.
 pub struct Snapshot {
@@ -76,15 +77,22 @@ impl Snapshot {
     /// The list for verification at `now`.
     ///
     /// # Errors
-    /// `None` inside: no list is installed; `Some(error)`: the installed one cannot be used now.
-    pub fn verifier_at(&self, now: i64) -> Result<&TrustListVerifier, Option<ca_bridge::Error>> {
+    /// [`ApiError::NoTrustList`] (503): none is installed, or the installed one cannot be used
+    /// now (it expired), with the reason.
+    pub fn verifier_at(&self, now: i64) -> Result<&TrustListVerifier, ApiError> {
+        let unusable = |e: ca_bridge::Error| {
+            ApiError::NoTrustList(format!("the installed trust list cannot be used: {e}"))
+        };
         match &self.verifier {
-            None => Err(None),
-            Some(Err(e)) => Err(Some(e.clone())),
-            Some(Ok(v)) => match v.trust_list().check_current(now) {
-                Ok(()) => Ok(v),
-                Err(e) => Err(Some(e)),
-            },
+            None => Err(ApiError::NoTrustList(
+                "no trust list is installed".to_owned(),
+            )),
+            Some(Err(e)) => Err(unusable(e.clone())),
+            Some(Ok(v)) => v
+                .trust_list()
+                .check_current(now)
+                .map(|()| v)
+                .map_err(unusable),
         }
     }
 }

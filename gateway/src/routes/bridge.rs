@@ -165,10 +165,7 @@ fn judge(
     now: i64,
     strict: bool,
 ) -> Result<ca_bridge::Verdict, ApiError> {
-    let verifier = snapshot.verifier_at(now).map_err(|e| match e {
-        None => ApiError::NoTrustList("no trust list is installed".to_owned()),
-        Some(e) => ApiError::NoTrustList(format!("the installed trust list cannot be used: {e}")),
-    })?;
+    let verifier = snapshot.verifier_at(now)?;
     Ok(verify::evaluate(
         verifier,
         &snapshot.revocation,
@@ -220,8 +217,15 @@ async fn ocsp_response(
         }
     };
     let timeout = std::time::Duration::from_secs(settings.fetch_timeout_secs);
-    let client = crate::bridge::fetch::client().ok()?;
-    match ocsp::ask(&client, url, request, timeout, settings.ocsp_max_bytes).await {
+    match ocsp::ask(
+        state.bridge.http(),
+        url,
+        request,
+        timeout,
+        settings.ocsp_max_bytes,
+    )
+    .await
+    {
         Ok(response) => {
             counter.with_label_values(&[&service_id, "ok"]).inc();
             let ttl = i64::try_from(settings.verdict_cache_ttl_secs).unwrap_or(i64::MAX);
@@ -282,7 +286,7 @@ pub(super) async fn trust_list(
         "installed_at": stored.installed_at,
         "installed_by": stored.installed_by,
         "usable": usable.is_ok(),
-        "unusable_reason": usable.err().flatten().map(|e| e.to_string()),
+        "unusable_reason": usable.err().map(|e| e.to_string()),
         "revocation_data_version": snapshot.version,
         "summary": summary,
         "signed_document": signed,
@@ -381,12 +385,7 @@ pub(super) async fn upload_crl(
     }
     let snapshot = state.bridge.current(&state.db).await?;
     let now = unix_now();
-    snapshot.verifier_at(now).map_err(|e| {
-        ApiError::NoTrustList(e.map_or_else(
-            || "no trust list is installed".to_owned(),
-            |e| format!("the installed trust list cannot be used: {e}"),
-        ))
-    })?;
+    snapshot.verifier_at(now)?;
     let source = format!("push:{}", caller.id);
     let (crl, stored) = state
         .db
@@ -450,12 +449,7 @@ pub(super) async fn verify_signature(
     let verdict = {
         let snapshot = snapshot.clone();
         web::block(move || {
-            let verifier = snapshot.verifier_at(now).map_err(|e| {
-                ApiError::NoTrustList(e.map_or_else(
-                    || "no trust list is installed".to_owned(),
-                    |e| format!("the installed trust list cannot be used: {e}"),
-                ))
-            })?;
+            let verifier = snapshot.verifier_at(now)?;
             Ok::<_, ApiError>(signature::evaluate(
                 verifier,
                 &snapshot.revocation,
