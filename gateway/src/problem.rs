@@ -31,6 +31,19 @@ pub struct FieldError {
     pub severity: Option<&'static str>,
 }
 
+impl FieldError {
+    /// A finding about one request field (no Chinese message, no severity).
+    pub fn new(path: &str, code: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            path: path.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+            message_zh: None,
+            severity: None,
+        }
+    }
+}
+
 impl From<&interchange::Finding> for FieldError {
     fn from(f: &interchange::Finding) -> Self {
         FieldError {
@@ -141,13 +154,7 @@ impl ApiError {
         let message = message.into();
         ApiError::InvalidRequest {
             detail: message.clone(),
-            errors: vec![FieldError {
-                path: path.into(),
-                code: code.to_owned(),
-                message,
-                message_zh: None,
-                severity: None,
-            }],
+            errors: vec![FieldError::new(&path.into(), code, message)],
         }
     }
 

@@ -98,16 +98,6 @@ pub struct SignatureRequest {
     pub rsa_pss: bool,
 }
 
-fn field(path: &str, code: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        path: path.to_owned(),
-        code: code.to_owned(),
-        message: message.into(),
-        message_zh: None,
-        severity: None,
-    }
-}
-
 /// The value, or `None` with the error recorded.
 fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
     match r {
@@ -122,7 +112,7 @@ fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> 
 fn bytes(text: &str, path: &str) -> Result<Vec<u8>, FieldError> {
     let decoded = if text.trim_start().starts_with("-----BEGIN") {
         ca_bridge::decode_pem_or_der(text.as_bytes())
-            .map_err(|e| field(path, e.code(), e.to_string()))?
+            .map_err(|e| FieldError::new(path, e.code(), e.to_string()))?
             .into_iter()
             .next()
             .map(|(_, der)| der)
@@ -131,10 +121,10 @@ fn bytes(text: &str, path: &str) -> Result<Vec<u8>, FieldError> {
         let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         base64::engine::general_purpose::STANDARD
             .decode(compact)
-            .map_err(|e| field(path, "invalid-base64", format!("not base64: {e}")))?
+            .map_err(|e| FieldError::new(path, "invalid-base64", format!("not base64: {e}")))?
     };
     if decoded.len() > MAX_OBJECT_BYTES {
-        return Err(field(
+        return Err(FieldError::new(
             path,
             "too-large",
             format!("more than {MAX_OBJECT_BYTES} bytes"),
@@ -144,8 +134,7 @@ fn bytes(text: &str, path: &str) -> Result<Vec<u8>, FieldError> {
 }
 
 fn decode_certificate(text: &str, path: &str) -> Result<Certificate, FieldError> {
-    let der = bytes(text, path)?;
-    Certificate::from_der(&der).map_err(|e| field(path, e.code(), e.to_string()))
+    super::verify::certificate(text, path).map(|(_, cert)| cert)
 }
 
 impl SignatureBody {
@@ -161,7 +150,7 @@ impl SignatureBody {
             (None, Some(sig)) => {
                 let signature = keep(&mut errors, bytes(sig, "/signature"));
                 if self.certificate.is_none() {
-                    errors.push(field(
+                    errors.push(FieldError::new(
                         "/certificate",
                         "required",
                         "a raw signature needs the signer's certificate",
@@ -176,7 +165,7 @@ impl SignatureBody {
                 }
             }
             (Some(_), Some(_)) => {
-                errors.push(field(
+                errors.push(FieldError::new(
                     "/signature",
                     "exclusive",
                     "give either `cms` or `signature`, not both",
@@ -184,7 +173,7 @@ impl SignatureBody {
                 None
             }
             (None, None) => {
-                errors.push(field(
+                errors.push(FieldError::new(
                     "/cms",
                     "required",
                     "give `cms` (a SignedData) or `signature` with `certificate`",
@@ -201,7 +190,7 @@ impl SignatureBody {
             Some(d) => {
                 let algorithm = DigestAlgorithm::from_name(&d.algorithm);
                 if algorithm.is_none() {
-                    errors.push(field(
+                    errors.push(FieldError::new(
                         "/digest/algorithm",
                         "unknown-digest-algorithm",
                         format!("`{}`: use sha256 or sm3", d.algorithm),
@@ -209,13 +198,14 @@ impl SignatureBody {
                 }
                 let value = keep(
                     &mut errors,
-                    hex::decode(d.value.trim())
-                        .map_err(|e| field("/digest/value", "invalid-hex", e.to_string())),
+                    hex::decode(d.value.trim()).map_err(|e| {
+                        FieldError::new("/digest/value", "invalid-hex", e.to_string())
+                    }),
                 );
                 match (algorithm, value) {
                     (Some(a), Some(v)) if v.len() == a.output_len() => Some((a, v)),
                     (Some(a), Some(v)) => {
-                        errors.push(field(
+                        errors.push(FieldError::new(
                             "/digest/value",
                             "wrong-length",
                             format!("{} bytes; {} has {}", v.len(), a.as_str(), a.output_len()),
@@ -227,14 +217,14 @@ impl SignatureBody {
             }
         };
         if self.content.is_some() && self.digest.is_some() {
-            errors.push(field(
+            errors.push(FieldError::new(
                 "/digest",
                 "exclusive",
                 "give either `content` or `digest`, not both",
             ));
         }
         if self.signature.is_some() && self.content.is_none() && self.digest.is_none() {
-            errors.push(field(
+            errors.push(FieldError::new(
                 "/content",
                 "required",
                 "a raw signature needs the document (`content`) or its `digest`",
@@ -246,7 +236,7 @@ impl SignatureBody {
             .and_then(|t| keep(&mut errors, bytes(t, "/timestamp")));
         let mut chain = Vec::new();
         if self.chain.len() > super::verify::MAX_CHAIN {
-            errors.push(field(
+            errors.push(FieldError::new(
                 "/chain",
                 "too-many-certificates",
                 format!("at most {} certificates", super::verify::MAX_CHAIN),
@@ -263,7 +253,7 @@ impl SignatureBody {
                 time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
                     .map(|t| t.unix_timestamp())
                     .map_err(|e| {
-                        field("/at", "invalid-time", format!("not an RFC 3339 time: {e}"))
+                        FieldError::new("/at", "invalid-time", format!("not an RFC 3339 time: {e}"))
                     }),
             )
         });
@@ -282,7 +272,10 @@ impl SignatureBody {
                 rsa_pss: self.rsa_pss,
             }),
             _ => Err(ApiError::InvalidRequest {
-                detail: format!("{} field(s) of the request are invalid", errors.len()),
+                detail: format!(
+                    "{} FieldError::new(s) of the request are invalid",
+                    errors.len()
+                ),
                 errors,
             }),
         }

@@ -13,7 +13,7 @@ use ca_bridge::{
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, FieldError};
 
 /// Most certificates a caller may send along in `chain`.
 pub const MAX_CHAIN: usize = 10;
@@ -75,7 +75,7 @@ impl VerifyBody {
             }
         };
         if self.chain.len() > MAX_CHAIN {
-            errors.push(field(
+            errors.push(FieldError::new(
                 "/chain",
                 "too-many-certificates",
                 format!("at most {MAX_CHAIN} certificates"),
@@ -95,7 +95,7 @@ impl VerifyBody {
             None | Some("bid-signing") => Purpose::BidSigning,
             Some("any") => Purpose::Any,
             Some(other) => {
-                errors.push(field(
+                errors.push(FieldError::new(
                     "/purpose",
                     "unknown-purpose",
                     format!("`{other}` is not a purpose: use bid-signing or any"),
@@ -108,7 +108,7 @@ impl VerifyBody {
             None => None,
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => {
-                errors.push(field("/at", "invalid-time", e));
+                errors.push(FieldError::new("/at", "invalid-time", e));
                 None
             }
         };
@@ -116,11 +116,11 @@ impl VerifyBody {
         let ocsp = match self.ocsp.as_deref() {
             None => None,
             Some(text) => match base64_der(text)
-                .map_err(|e| field("/ocsp", "invalid-base64", e))
+                .map_err(|e| FieldError::new("/ocsp", "invalid-base64", e))
                 .and_then(|der| {
                     hasher.update(Sha256::digest(&der));
                     OcspResponse::from_der(&der)
-                        .map_err(|e| field("/ocsp", e.code(), e.to_string()))
+                        .map_err(|e| FieldError::new("/ocsp", e.code(), e.to_string()))
                 }) {
                 Ok(r) => Some(r),
                 Err(e) => {
@@ -140,35 +140,25 @@ impl VerifyBody {
                 key: hasher.finalize().into(),
             }),
             _ => Err(ApiError::InvalidRequest {
-                detail: format!("{} field(s) of the request are invalid", errors.len()),
+                detail: format!(
+                    "{} FieldError::new(s) of the request are invalid",
+                    errors.len()
+                ),
                 errors,
             }),
         }
     }
 }
 
-fn field(path: &str, code: &str, message: impl Into<String>) -> crate::problem::FieldError {
-    crate::problem::FieldError {
-        path: path.to_owned(),
-        code: code.to_owned(),
-        message: message.into(),
-        message_zh: None,
-        severity: None,
-    }
-}
-
-/// A certificate given as PEM or base64 DER.
-fn certificate(
-    text: &str,
-    path: &str,
-) -> Result<(Vec<u8>, Certificate), crate::problem::FieldError> {
+/// A certificate given as PEM or base64 DER, with its DER.
+pub(super) fn certificate(text: &str, path: &str) -> Result<(Vec<u8>, Certificate), FieldError> {
     let der = if text.trim_start().starts_with("-----BEGIN") {
         let blocks = ca_bridge::decode_pem_or_der(text.as_bytes())
-            .map_err(|e| field(path, e.code(), e.to_string()))?;
+            .map_err(|e| FieldError::new(path, e.code(), e.to_string()))?;
         match blocks.into_iter().next() {
             Some((label, der)) if label == "CERTIFICATE" => der,
             _ => {
-                return Err(field(
+                return Err(FieldError::new(
                     path,
                     "malformed",
                     "the PEM block is not a CERTIFICATE",
@@ -176,9 +166,10 @@ fn certificate(
             }
         }
     } else {
-        base64_der(text).map_err(|e| field(path, "invalid-base64", e))?
+        base64_der(text).map_err(|e| FieldError::new(path, "invalid-base64", e))?
     };
-    let cert = Certificate::from_der(&der).map_err(|e| field(path, e.code(), e.to_string()))?;
+    let cert =
+        Certificate::from_der(&der).map_err(|e| FieldError::new(path, e.code(), e.to_string()))?;
     Ok((der, cert))
 }
 
