@@ -71,6 +71,26 @@ enum Command {
         /// The document; `-` reads standard input.
         file: PathBuf,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the gateway runs (`VACUUM
+    /// INTO`), checked with `PRAGMA integrity_check`; never overwrites. For PostgreSQL use
+    /// `pg_dump` (ops/RUNBOOK.md, "Backup and restore").
+    Backup {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Where to write the copy (must not exist).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Report, per kind of record (announcements, audit, receipts), the configured retention
+    /// period, how many records there are, how many have passed their period, and the oldest;
+    /// one JSON object per line. Nothing is deleted.
+    Retention {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The time to report at (RFC 3339; default now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// Manage the trust list of the CA bridge in the database.
     TrustList {
         #[command(subcommand)]
@@ -191,6 +211,47 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             for name in applied {
                 println!("migrations: applied {name}");
+            }
+            Ok(())
+        }
+        Command::Backup { common, to } => {
+            let settings = load(&common, Overrides::default())?;
+            telemetry::init(&settings.log);
+            let url = settings.database_url();
+            if !matches!(url, DatabaseUrl::Sqlite(_)) {
+                return Err(Failure::Usage(format!(
+                    "{url} is PostgreSQL: back it up with pg_dump -Fc (see ops/RUNBOOK.md)"
+                )));
+            }
+            let db = Database::connect(&url, &settings.database)
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            db.backup_sqlite(&to)
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            let bytes = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backup: wrote {} ({bytes} bytes, integrity ok) from {url}",
+                to.display()
+            );
+            Ok(())
+        }
+        Command::Retention { common, at } => {
+            let settings = load(&common, Overrides::default())?;
+            telemetry::init(&settings.log);
+            let now = match at {
+                Some(text) => time::OffsetDateTime::parse(
+                    &text,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|e| Failure::Usage(format!("--at {text}: not an RFC 3339 time ({e})")))?,
+                None => time::OffsetDateTime::now_utc(),
+            };
+            let db = Database::connect(&settings.database_url(), &settings.database)
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            let report = db
+                .run_blocking(|conn| crate::retention::report(conn, &settings.retention, now))
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            for kind in report {
+                println!("{}", serde_json::json!(kind));
             }
             Ok(())
         }

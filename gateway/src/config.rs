@@ -37,6 +37,8 @@ pub struct Settings {
     pub bridge: BridgeSettings,
     /// Signed verification receipts.
     pub receipts: ReceiptSettings,
+    /// How long records are kept (never shorter than the legal archive period).
+    pub retention: RetentionSettings,
     /// Log output.
     pub log: LogSettings,
     /// Platforms and operators to register on start-up (existing entries are left as they are).
@@ -59,6 +61,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             bridge: BridgeSettings::default(),
             receipts: ReceiptSettings::default(),
+            retention: RetentionSettings::default(),
             log: LogSettings::default(),
             platforms: Vec::new(),
             demo: false,
@@ -478,6 +481,7 @@ impl Settings {
                 "and receipts.certificate are set together",
             ));
         }
+        self.retention.validate()?;
         if self.tls.client_ca.is_empty() {
             return Err(ConfigError::invalid(
                 "tls.client_ca",
@@ -506,6 +510,64 @@ impl Settings {
                     ));
                 }
                 _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The shortest archive period for tendering and procurement records, in years: Government
+/// Procurement Law art. 42 (procurement files at least 15 years from the end of the procurement).
+/// See ops/RUNBOOK.md, "Retention", for the sources and what is not confirmed.
+pub const LEGAL_ARCHIVE_YEARS: u32 = 15;
+
+/// How long records are kept, in years from their creation. The gateway deletes none of them
+/// (versions, audit records and receipts are immutable in the database); `gateway retention`
+/// reports which records have passed their period, for the archive procedure. A period shorter
+/// than [`LEGAL_ARCHIVE_YEARS`] is refused.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Announcements: every version with the original bytes as sent.
+    pub announcements_years: u32,
+    /// Audit records of state-changing requests.
+    pub audit_years: u32,
+    /// Signed verification receipts.
+    pub receipts_years: u32,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            announcements_years: LEGAL_ARCHIVE_YEARS,
+            audit_years: LEGAL_ARCHIVE_YEARS,
+            receipts_years: LEGAL_ARCHIVE_YEARS,
+        }
+    }
+}
+
+impl RetentionSettings {
+    /// Each record kind with its setting's name and period.
+    pub fn periods(&self) -> [(&'static str, u32); 3] {
+        [
+            ("retention.announcements_years", self.announcements_years),
+            ("retention.audit_years", self.audit_years),
+            ("retention.receipts_years", self.receipts_years),
+        ]
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (name, years) in self.periods() {
+            if years < LEGAL_ARCHIVE_YEARS {
+                return Err(ConfigError::invalid(
+                    name,
+                    format!(
+                        "{years} years is shorter than the legal archive period of {LEGAL_ARCHIVE_YEARS} years"
+                    ),
+                ));
+            }
+            if years > 200 {
+                return Err(ConfigError::invalid(name, "at most 200 years"));
             }
         }
         Ok(())
@@ -807,6 +869,23 @@ mod tests {
         std::fs::write(&path, "[database]\nurll = \"sqlite://x.db\"\n").expect("write");
         let err = load(Some(&path), [], &Overrides::default()).expect_err("must fail");
         assert!(err.to_string().contains("unknown field `urll`"), "{err}");
+    }
+
+    #[test]
+    fn retention_never_shorter_than_the_legal_archive_period() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("g.toml");
+        std::fs::write(&path, "[retention]\naudit_years = 10\n").expect("write");
+        let err = load(Some(&path), [], &Overrides::default()).expect_err("must fail");
+        assert!(
+            err.to_string().contains("retention.audit_years")
+                && err.to_string().contains("legal archive period of 15 years"),
+            "{err}"
+        );
+        std::fs::write(&path, "[retention]\nreceipts_years = 30\n").expect("write");
+        let s = load(Some(&path), [], &Overrides::default()).expect("loads");
+        assert_eq!(s.retention.receipts_years, 30);
+        assert_eq!(s.retention.announcements_years, LEGAL_ARCHIVE_YEARS);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod problem;
 pub mod receipts;
 pub mod registry;
+pub mod retention;
 pub mod routes;
 pub mod shutdown;
 pub mod startup;

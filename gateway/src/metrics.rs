@@ -15,12 +15,14 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     /// `gateway_http_request_duration_seconds{route,method}`
     pub http_duration: HistogramVec,
-    /// `gateway_tls_handshake_failures_total{reason}`
+    /// `gateway_tls_handshake_failures_total{reason,platform}`
     pub tls_handshake_failures: IntCounterVec,
     /// `gateway_db_pool_connections{state}`
     pub db_pool_connections: IntGaugeVec,
     /// `gateway_db_pool_max_connections`
     pub db_pool_max: IntGauge,
+    /// `gateway_database_up`
+    pub database_up: IntGauge,
     /// `gateway_rate_limited_total{platform}`
     pub rate_limited: IntCounterVec,
     /// `gateway_translations_total{from,to,outcome}`
@@ -70,7 +72,31 @@ pub struct BridgeMetrics {
     pub trust_list_next_update: IntGauge,
 }
 
+/// Outcomes of a CRL fetch round (`gateway_crl_fetches_total{outcome}`).
+pub const CRL_FETCH_OUTCOMES: [&str; 4] = ["stored", "unchanged", "outdated", "failed"];
+/// Reasons a CRL download failed (`gateway_crl_fetch_failures_total{reason}`).
+pub const CRL_FETCH_FAILURE_REASONS: [&str; 5] =
+    ["network", "timeout", "http-status", "too-large", "invalid"];
+/// Outcomes of an OCSP request (`gateway_ocsp_requests_total{outcome}`).
+pub const OCSP_OUTCOMES: [&str; 3] = ["ok", "failed", "cached"];
+
 impl BridgeMetrics {
+    /// Creates the per-service revocation series at zero for the trust list's services, so that
+    /// the first failure of a CA is an increase that alerts can see.
+    pub fn declare_services<'a>(&self, services: impl IntoIterator<Item = &'a str>) {
+        for ca in services {
+            for outcome in CRL_FETCH_OUTCOMES {
+                self.crl_fetches.with_label_values(&[ca, outcome]);
+            }
+            for reason in CRL_FETCH_FAILURE_REASONS {
+                self.crl_fetch_failures.with_label_values(&[ca, reason]);
+            }
+            for outcome in OCSP_OUTCOMES {
+                self.ocsp_requests.with_label_values(&[ca, outcome]);
+            }
+        }
+    }
+
     fn new(registry: &Registry) -> Result<Self, MetricsError> {
         let counter =
             |name: &str, help: &str, labels: &[&str]| -> Result<IntCounterVec, MetricsError> {
@@ -180,9 +206,9 @@ impl Metrics {
         let tls_handshake_failures = IntCounterVec::new(
             Opts::new(
                 "gateway_tls_handshake_failures_total",
-                "Client certificates refused during the TLS handshake on the API listener, by reason.",
+                "Client certificates refused during the TLS handshake on the API listener, by reason and by the registered caller whose certificate it was (unregistered: not a registered certificate).",
             ),
-            &["reason"],
+            &["reason", "platform"],
         )?;
         let db_pool_connections = IntGaugeVec::new(
             Opts::new(
@@ -194,6 +220,10 @@ impl Metrics {
         let db_pool_max = IntGauge::new(
             "gateway_db_pool_max_connections",
             "The largest number of database connections this instance's pool may open.",
+        )?;
+        let database_up = IntGauge::new(
+            "gateway_database_up",
+            "1 when this instance reached its database at the last scrape (the outbox query answered), 0 when it did not.",
         )?;
         let rate_limited = IntCounterVec::new(
             Opts::new(
@@ -280,6 +310,7 @@ impl Metrics {
         registry.register(Box::new(tls_handshake_failures.clone()))?;
         registry.register(Box::new(db_pool_connections.clone()))?;
         registry.register(Box::new(db_pool_max.clone()))?;
+        registry.register(Box::new(database_up.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(translations.clone()))?;
         registry.register(Box::new(translation_duration.clone()))?;
@@ -299,6 +330,7 @@ impl Metrics {
             tls_handshake_failures,
             db_pool_connections,
             db_pool_max,
+            database_up,
             rate_limited,
             translations,
             translation_duration,
@@ -309,6 +341,15 @@ impl Metrics {
             dead_letters,
             outbox_depth,
         })
+    }
+
+    /// Creates the per-platform series at zero, so that `rate()` and `increase()` see the first
+    /// event of a platform (a counter that appears at 1 has no increase).
+    pub fn declare_platforms<'a>(&self, platforms: impl IntoIterator<Item = &'a str>) {
+        for platform in platforms {
+            self.dead_letters.with_label_values(&[platform]);
+            self.rate_limited.with_label_values(&[platform]);
+        }
     }
 
     /// The registry, for modules that declare metrics of their own at start-up.

@@ -103,11 +103,17 @@ impl Application {
             }
             Err(e) => return Err(e.into()),
         };
+        let known_peers = tls::KnownPeers::default();
+        if migrated {
+            let callers = db.run_blocking(crate::db::platforms::list)?;
+            observe_registry(&metrics, &known_peers, &callers);
+        }
         let tls_config = tls::server_config(
             &settings.resolve(&settings.tls.certificate),
             &settings.resolve(&settings.tls.private_key),
             &client_cas,
             metrics.tls_handshake_failures.clone(),
+            known_peers.clone(),
         )?;
 
         let bridge = crate::bridge::Bridge::new(
@@ -135,6 +141,7 @@ impl Application {
             limiter: http::rate_limit::RateLimiter::new(&settings.rate_limit),
             settings: settings.clone(),
             bridge,
+            known_peers,
             receipts,
             shutdown,
         });
@@ -338,6 +345,21 @@ async fn termination_signal(shutdown: &crate::shutdown::Shutdown) -> Option<&'st
             () = shutdown.requested() => None,
         }
     }
+}
+
+/// Makes the registry's callers known to the metrics: their zero series, and their certificate
+/// fingerprints for naming refused TLS peers. Called at start-up and at every scrape.
+pub fn observe_registry(
+    metrics: &Metrics,
+    known_peers: &tls::KnownPeers,
+    callers: &[crate::registry::Caller],
+) {
+    metrics.declare_platforms(callers.iter().map(|c| c.id.as_str()));
+    known_peers.replace(
+        callers
+            .iter()
+            .map(|c| (c.cert_sha256.clone(), c.id.to_string())),
+    );
 }
 
 fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {

@@ -1,13 +1,16 @@
 //! The API listener's TLS: server certificate, platform client-certificate verification.
 //!
 //! Client certificates are verified by rustls' WebPKI verifier against the configured platform CAs
-//! (chain, validity, key usage); this module only adds a failure counter by reason. A certificate is
+//! (chain, validity, key usage); this module only adds a failure counter by reason and by the
+//! registered caller the refused certificate belongs to (an expired or revoked platform
+//! certificate is still recognised by its fingerprint). A certificate is
 //! optional in the handshake so that a request without one gets a readable 401 problem document
 //! instead of a bare TLS alert; every `/v1` route requires it (see `http::authn`).
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use actix_web::dev::Extensions;
 use prometheus::IntCounterVec;
@@ -71,12 +74,40 @@ fn read_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     })
 }
 
+/// The registered callers by certificate fingerprint, as last read from the registry: lets the
+/// handshake (which cannot query the database) say whose certificate it refused.
+///
+/// Refreshed at start-up and at every metrics scrape; a certificate registered in between is
+/// counted as `unregistered` until the next refresh. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct KnownPeers(Arc<RwLock<HashMap<CertFingerprint, String>>>);
+
+impl KnownPeers {
+    /// Replaces the map with these (fingerprint, caller id) pairs.
+    pub fn replace(&self, peers: impl IntoIterator<Item = (CertFingerprint, String)>) {
+        let map = peers.into_iter().collect();
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = map;
+    }
+
+    /// The caller id of a certificate, or `unregistered`: a bounded metric label.
+    fn label(&self, end_entity: &CertificateDer<'_>) -> String {
+        let fingerprint = CertFingerprint::of_der(end_entity.as_ref());
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&fingerprint)
+            .cloned()
+            .unwrap_or_else(|| "unregistered".to_owned())
+    }
+}
+
 /// Builds the API listener's rustls configuration.
 pub fn server_config(
     certificate: &Path,
     private_key: &Path,
     client_cas: &[Vec<CertificateDer<'static>>],
     failures: IntCounterVec,
+    peers: KnownPeers,
 ) -> Result<ServerConfig, TlsError> {
     let provider = provider();
     let chain = read_certificates(certificate)?;
@@ -91,7 +122,11 @@ pub fn server_config(
         .allow_unauthenticated()
         .build()
         .map_err(|e| TlsError::Verifier(e.to_string()))?;
-    let verifier = Arc::new(CountingVerifier { inner, failures });
+    let verifier = Arc::new(CountingVerifier {
+        inner,
+        failures,
+        peers,
+    });
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
@@ -99,11 +134,12 @@ pub fn server_config(
     Ok(config)
 }
 
-/// Delegates to WebPKI and counts refusals by reason.
+/// Delegates to WebPKI and counts refusals by reason and caller.
 #[derive(Debug)]
 struct CountingVerifier {
     inner: Arc<dyn ClientCertVerifier>,
     failures: IntCounterVec,
+    peers: KnownPeers,
 }
 
 fn failure_reason(error: &rustls::Error) -> &'static str {
@@ -149,8 +185,11 @@ impl ClientCertVerifier for CountingVerifier {
             .verify_client_cert(end_entity, intermediates, now)
             .inspect_err(|e| {
                 let reason = failure_reason(e);
-                tracing::info!(reason, error = %e, "client certificate refused in the TLS handshake");
-                self.failures.with_label_values(&[reason]).inc();
+                let platform = self.peers.label(end_entity);
+                tracing::info!(reason, %platform, error = %e, "client certificate refused in the TLS handshake");
+                self.failures
+                    .with_label_values(&[reason, platform.as_str()])
+                    .inc();
             })
     }
 

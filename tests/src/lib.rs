@@ -53,6 +53,26 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The committed seeds, `seeds/`.
+pub fn seeds() -> PathBuf {
+    workspace_root().join("seeds")
+}
+
+/// A valid sample announcement, `seeds/announcements/DIALECT/ok/NAME.{xml,json}` (XML for
+/// Shanghai).
+///
+/// # Panics
+/// When the file is missing.
+pub fn sample_announcement(dialect: &str, name: &str) -> Vec<u8> {
+    let ext = if dialect == "shanghai" { "xml" } else { "json" };
+    let path = seeds()
+        .join("announcements")
+        .join(dialect)
+        .join("ok")
+        .join(format!("{name}.{ext}"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The committed demo PKI, `seeds/pki/`.
 pub fn seeds_pki() -> PathBuf {
     workspace_root().join("seeds").join("pki")
@@ -222,6 +242,31 @@ pub fn with_database_name(url: &str, name: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Demo certificates
 // ---------------------------------------------------------------------------------------------
+
+/// The demo trust list's source (`seeds/trust-list.source.json`) with `sequence` and an
+/// `issued_at` of 2026-11-29, changed by `edit`, signed by the demo bridge operator
+/// (`seeds/pki/bridge-operator.*`): a list `PUT /v1/admin/trust-list` accepts.
+///
+/// # Panics
+/// When the seeds are missing or signing fails.
+pub fn signed_demo_trust_list(sequence: u64, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let seeds = workspace_root().join("seeds");
+    let text = std::fs::read_to_string(seeds.join("trust-list.source.json")).expect("source");
+    let mut list: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    list["sequence"] = sequence.into();
+    list["issued_at"] = "2026-11-29T00:00:00Z".into();
+    edit(&mut list);
+    let pem = std::fs::read(seeds.join("pki/bridge-operator.pem")).expect("operator certificate");
+    let der = ca_bridge::decode_pem_or_der(&pem).expect("pem")[0]
+        .1
+        .clone();
+    let signer =
+        ca_bridge::TrustListSigner::new(ca_bridge::Certificate::from_der(&der).expect("cert"))
+            .expect("signer");
+    let key = std::fs::read(seeds.join("pki/bridge-operator.key")).expect("operator key");
+    ca_bridge::sign_trust_list(&serde_json::to_vec(&list).expect("JSON"), &key, &signer)
+        .expect("signed")
+}
 
 /// A client certificate of the demo PKI (`pki/platforms/NAME.pem` + `.key`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -519,6 +564,28 @@ impl TestApp {
     pub async fn scrape(&self) -> Scrape {
         scrape(&self.metrics_url("/metrics")).await
     }
+
+    /// Publishes `body` as `cert`'s platform (XML for Shanghai, JSON otherwise) and returns the
+    /// `201` answer's body.
+    ///
+    /// # Panics
+    /// On any other answer.
+    pub async fn publish(&self, cert: Cert, body: Vec<u8>) -> serde_json::Value {
+        let content_type = if cert == Cert::Shanghai {
+            "application/xml"
+        } else {
+            "application/json"
+        };
+        let response = self
+            .client(cert)
+            .post(self.api_url("/v1/announcements"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("publish");
+        expect_json(response, 201).await
+    }
 }
 
 impl Drop for TestApp {
@@ -638,6 +705,19 @@ pub fn error_paths(problem: &serde_json::Value) -> Vec<(String, String)> {
 pub struct Scrape {
     text: String,
     samples: BTreeMap<String, f64>,
+    parsed: Vec<Sample>,
+}
+
+/// One sample line of a scrape: metric name (with `_bucket`/`_sum`/`_count` for histograms),
+/// labels as exposed, value.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// The sample's name.
+    pub name: String,
+    /// Its labels, in exposition order.
+    pub labels: Vec<(String, String)>,
+    /// Its value.
+    pub value: f64,
 }
 
 /// The canonical series key of a metric name and labels (labels sorted by name).
@@ -693,19 +773,38 @@ impl Scrape {
     /// On a line that is not a comment, blank, or `name{labels} value [timestamp]`.
     pub fn parse(text: &str) -> Scrape {
         let mut samples = BTreeMap::new();
+        let mut parsed = Vec::new();
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (key, value) =
+            let sample =
                 parse_sample(line).unwrap_or_else(|| panic!("not a metrics sample: {line:?}"));
-            samples.insert(key, value);
+            let mut labels = sample.labels.clone();
+            samples.insert(series_key(&sample.name, &mut labels), sample.value);
+            parsed.push(sample);
         }
         Scrape {
             text: text.to_owned(),
             samples,
+            parsed,
         }
+    }
+
+    /// Every sample line, parsed.
+    pub fn samples(&self) -> &[Sample] {
+        &self.parsed
+    }
+
+    /// The metric families the scrape declares (`# TYPE name type`), with their types.
+    pub fn families(&self) -> BTreeMap<String, String> {
+        self.text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE "))
+            .filter_map(|l| l.split_once(' '))
+            .map(|(name, kind)| (name.to_owned(), kind.trim().to_owned()))
+            .collect()
     }
 
     /// The scrape as received.
@@ -741,7 +840,7 @@ impl Scrape {
     }
 }
 
-fn parse_sample(line: &str) -> Option<(String, f64)> {
+fn parse_sample(line: &str) -> Option<Sample> {
     let name_end = line.find(['{', ' '])?;
     let name = &line[..name_end];
     let mut labels = Vec::new();
@@ -787,7 +886,11 @@ fn parse_sample(line: &str) -> Option<(String, f64)> {
         }
     }
     let value = rest.split_whitespace().next()?.parse().ok()?;
-    Some((series_key(name, &mut labels), value))
+    Some(Sample {
+        name: name.to_owned(),
+        labels,
+        value,
+    })
 }
 
 /// Pipes a scrape through `promtool check metrics` and asserts that it passes. When `promtool` is
@@ -924,6 +1027,23 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
         let _ = pipe.read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+/// `BIN serve --demo --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir DIR`: the
+/// demo gateway on free ports, for [`ServeProcess::start`]; add environment as needed.
+pub fn serve_demo_command(bin: &str, data_dir: &Path) -> Command {
+    let mut cmd = command(bin);
+    cmd.args([
+        "serve",
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--data-dir",
+    ])
+    .arg(data_dir);
+    cmd
 }
 
 /// A `gateway serve` child process whose listeners are up; killed when dropped.

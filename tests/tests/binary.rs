@@ -22,18 +22,8 @@ fn gateway(cwd: &Path, args: &[&str]) -> Command {
 
 /// `gateway serve --demo --data-dir DIR` on free ports.
 fn serve_demo(cwd: &Path, data_dir: &Path) -> ServeProcess {
-    let mut cmd = gateway(
-        cwd,
-        &[
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ],
-    );
-    cmd.arg("--data-dir").arg(data_dir);
+    let mut cmd = tests::serve_demo_command(BIN, data_dir);
+    cmd.current_dir(cwd);
     ServeProcess::start(cmd, DEADLINE)
 }
 

@@ -280,40 +280,9 @@ async fn bad_verification_requests_name_the_field_and_change_nothing(backend: Ba
     );
 }
 
-/// The operator's signing material.
-struct Operator {
-    key: Vec<u8>,
-    signer: ca_bridge::TrustListSigner,
-}
-
-fn operator() -> Operator {
-    let pem = std::fs::read(seeds().join("pki/bridge-operator.pem")).expect("pem");
-    let der = ca_bridge::decode_pem_or_der(&pem).expect("pem")[0]
-        .1
-        .clone();
-    Operator {
-        key: std::fs::read(seeds().join("pki/bridge-operator.key")).expect("key"),
-        signer: ca_bridge::TrustListSigner::new(
-            ca_bridge::Certificate::from_der(&der).expect("cert"),
-        )
-        .expect("signer"),
-    }
-}
-
 /// The demo list's source with `sequence`, changed by `edit`, signed by the operator.
 fn signed_list(sequence: u64, edit: impl FnOnce(&mut Value)) -> String {
-    let text = std::fs::read_to_string(seeds().join("trust-list.source.json")).expect("source");
-    let mut list: Value = serde_json::from_str(&text).expect("JSON");
-    list["sequence"] = json!(sequence);
-    list["issued_at"] = json!("2026-11-29T00:00:00Z");
-    edit(&mut list);
-    let op = operator();
-    ca_bridge::sign_trust_list(
-        &serde_json::to_vec(&list).expect("JSON"),
-        &op.key,
-        &op.signer,
-    )
-    .expect("signed")
+    tests::signed_demo_trust_list(sequence, edit)
 }
 
 fn service<'a>(list: &'a mut Value, province: &str) -> &'a mut Value {

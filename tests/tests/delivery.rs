@@ -153,33 +153,6 @@ async fn subscribe(app: &TestApp, cert: Cert, body: Value) -> reqwest::Response 
         .expect("subscribe")
 }
 
-fn sample(dialect: &str, name: &str) -> Vec<u8> {
-    let ext = if dialect == "shanghai" { "xml" } else { "json" };
-    let path = tests::workspace_root()
-        .join("seeds/announcements")
-        .join(dialect)
-        .join("ok")
-        .join(format!("{name}.{ext}"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-async fn publish(app: &TestApp, cert: Cert, body: Vec<u8>) -> Value {
-    let content_type = if cert == Cert::Shanghai {
-        "application/xml"
-    } else {
-        "application/json"
-    };
-    let response = app
-        .client(cert)
-        .post(app.api_url("/v1/announcements"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("publish");
-    expect_json(response, 201).await
-}
-
 async fn deliveries(app: &TestApp, cert: Cert, query: &str) -> Vec<Value> {
     let response = app
         .client(cert)
@@ -219,12 +192,12 @@ async fn webhooks_receive_other_provinces_events_signed(backend: Backend) {
 
     // Shanghai corrects its seeded tender: Jiangsu is pushed the new version; Shanghai is not
     // pushed its own event.
-    let published = publish(
-        &app,
-        Cert::Shanghai,
-        sample("shanghai", "02-construction-correction"),
-    )
-    .await;
+    let published = app
+        .publish(
+            Cert::Shanghai,
+            tests::sample_announcement("shanghai", "02-construction-correction"),
+        )
+        .await;
     let got = jiangsu.wait_for("one event", |g| !g.is_empty()).await;
     let r = &got[0];
     let event: Value = serde_json::from_slice(&r.body).expect("event JSON");
@@ -281,10 +254,9 @@ async fn failing_receiver_dead_letters_and_retry_delivers(backend: Backend) {
     )
     .await;
     // Publishing is answered while the receiver fails.
-    publish(
-        &app,
+    app.publish(
         Cert::Jiangsu,
-        sample("jiangsu", "02-construction-correction"),
+        tests::sample_announcement("jiangsu", "02-construction-correction"),
     )
     .await;
     let got = receiver.wait_for("three attempts", |g| g.len() >= 3).await;
@@ -454,10 +426,9 @@ async fn rotated_secret_signs_with_both_during_the_overlap(backend: Backend) {
     .await;
     let sub = expect_json(rotated, 200).await;
     assert!(sub["previous_secret_valid_until"].is_string(), "{sub}");
-    publish(
-        &app,
+    app.publish(
         Cert::Zhejiang,
-        sample("zhejiang", "02-construction-correction"),
+        tests::sample_announcement("zhejiang", "02-construction-correction"),
     )
     .await;
     let got = receiver.wait_for("one event", |g| !g.is_empty()).await;
@@ -504,7 +475,8 @@ async fn a_hanging_receiver_does_not_hold_publishing_back(backend: Backend) {
         "09-land-tender",
     ];
     for name in names {
-        publish(&app, Cert::Jiangsu, sample("jiangsu", name)).await;
+        app.publish(Cert::Jiangsu, tests::sample_announcement("jiangsu", name))
+            .await;
     }
     receiver
         .wait_for("the first, held delivery", |g| g.len() == 1)

@@ -182,9 +182,10 @@ async fn rate_limited_caller_gets_429_with_retry_after(backend: Backend) {
         "{}",
         scrape.text()
     );
+    // Every registered caller has its series from the start, at zero until it is limited.
     assert_eq!(
         scrape.get("gateway_rate_limited_total", &[("platform", "shanghai")]),
-        None
+        Some(0.0)
     );
     assert!(
         scrape.text().contains("# HELP gateway_rate_limited_total "),
@@ -541,4 +542,82 @@ async fn served_openapi_is_the_committed_file(backend: Backend) {
             "served /openapi.json vs schemas/openapi.json",
         );
     }
+}
+
+/// PostgreSQL only: an instance notices a lost database (`/readyz` 503, `gateway_database_up`
+/// 0) and recovers by itself once it is back, although every pooled connection died meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_is_reported_and_recovered_from() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    if tests::postgres_lane_skipped("postgres_outage_is_reported_and_recovered_from") {
+        return;
+    }
+    let app = TestApp::builder()
+        .backend(Backend::Postgres)
+        .configure(|s| s.database.acquire_timeout_secs = 1)
+        .build()
+        .await;
+    let gateway::config::DatabaseUrl::Postgres(url) = app.database_url().clone() else {
+        panic!("a PostgreSQL test app");
+    };
+    let name = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('?').next())
+        .and_then(|path| path.rsplit('/').next())
+        .expect("database name in the URL")
+        .to_owned();
+    let admin = tests::postgres_url().expect("lane configured");
+    let metrics = plain_client();
+    let ready = || async {
+        metrics
+            .get(app.metrics_url("/readyz"))
+            .send()
+            .await
+            .expect("readyz")
+    };
+    expect_json(ready().await, 200).await;
+    assert_eq!(app.scrape().await.value("gateway_database_up", &[]), 1.0);
+
+    // The outage: no new connections, every existing one (the pool's) terminated.
+    let outage = |allow: bool| {
+        let (admin, name) = (admin.clone(), name.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = PgConnection::establish(&admin).expect("admin connection");
+            diesel::sql_query(format!(
+                "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {allow}"
+            ))
+            .execute(&mut conn)
+            .expect("ALTER DATABASE");
+            if !allow {
+                diesel::sql_query(format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ))
+                .execute(&mut conn)
+                .expect("terminate the gateway's connections");
+            }
+        })
+    };
+    outage(false).await.expect("outage");
+    expect_problem(ready().await, 503, "unavailable").await;
+    let scrape = app.scrape().await;
+    assert_eq!(scrape.value("gateway_database_up", &[]), 0.0);
+    let whoami = app
+        .client(Cert::Jiangsu)
+        .get(app.api_url("/v1/whoami"))
+        .send()
+        .await
+        .expect("whoami");
+    expect_problem(whoami, 503, "unavailable").await;
+
+    // Back: the very next requests succeed, without a restart.
+    outage(true).await.expect("recovery");
+    expect_json(ready().await, 200).await;
+    assert_eq!(app.scrape().await.value("gateway_database_up", &[]), 1.0);
+    let whoami = app
+        .client(Cert::Jiangsu)
+        .get(app.api_url("/v1/whoami"))
+        .send()
+        .await
+        .expect("whoami");
+    expect_json(whoami, 200).await;
 }

@@ -76,9 +76,16 @@ async fn no_client_certificate_is_refused_with_401(backend: Backend) {
 }
 
 /// Makes one request presenting `cert`, which the server must refuse in the TLS handshake, and
-/// checks the TLS `alert` the client received and that `gateway_tls_handshake_failures_total{reason}`
-/// went up by exactly one.
-async fn refused_in_handshake(app: &TestApp, cert: Cert, reason: &str, alert: &str) {
+/// checks the TLS `alert` the client received and that
+/// `gateway_tls_handshake_failures_total{reason,platform}` went up by exactly one for the caller
+/// the certificate is registered to (`unregistered` if none).
+async fn refused_in_handshake(
+    app: &TestApp,
+    cert: Cert,
+    reason: &str,
+    alert: &str,
+    platform: &str,
+) {
     let before = app.scrape().await;
     let result = app.client(cert).get(app.api_url("/v1/whoami")).send().await;
     let error = match result {
@@ -118,7 +125,7 @@ async fn refused_in_handshake(app: &TestApp, cert: Cert, reason: &str, alert: &s
         [(
             tests::series(
                 "gateway_tls_handshake_failures_total",
-                &[("reason", reason)]
+                &[("platform", platform), ("reason", reason)]
             ),
             1.0
         )]
@@ -135,10 +142,42 @@ async fn refused_in_handshake(app: &TestApp, cert: Cert, reason: &str, alert: &s
 
 async fn intruder_certificate_is_refused_in_the_handshake(backend: Backend) {
     let app = spawn_app(backend).await;
-    refused_in_handshake(&app, Cert::Intruder, "unknown-issuer", "UnknownCA").await;
+    refused_in_handshake(
+        &app,
+        Cert::Intruder,
+        "unknown-issuer",
+        "UnknownCA",
+        "unregistered",
+    )
+    .await;
 }
 
 async fn expired_certificate_is_refused_in_the_handshake(backend: Backend) {
     let app = spawn_app(backend).await;
-    refused_in_handshake(&app, Cert::Expired, "expired", "CertificateExpired").await;
+    refused_in_handshake(
+        &app,
+        Cert::Expired,
+        "expired",
+        "CertificateExpired",
+        "unregistered",
+    )
+    .await;
+    // Once it is a platform's registered certificate (as when a platform lets its certificate
+    // expire), the refusals name the platform: ops see whose traffic is locked out.
+    let response = app
+        .client(Cert::Operator)
+        .put(app.api_url("/v1/admin/platforms/zhejiang/certificate"))
+        .json(&json!({"sha256": Cert::Expired.fingerprint(&app.pki())}))
+        .send()
+        .await
+        .expect("rotate");
+    expect_json(response, 200).await;
+    refused_in_handshake(
+        &app,
+        Cert::Expired,
+        "expired",
+        "CertificateExpired",
+        "zhejiang",
+    )
+    .await;
 }

@@ -499,19 +499,8 @@ where
 
 /// `gateway serve --demo` on the data directory (and database) of the test, on free ports.
 fn serve(config: &Path, data_dir: &Path, database: Option<&str>) -> ServeProcess {
-    let mut cmd: Command = tests::command(BIN);
-    cmd.args([
-        "serve",
-        "--demo",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "127.0.0.1:0",
-    ])
-    .arg("--config")
-    .arg(config)
-    .arg("--data-dir")
-    .arg(data_dir);
+    let mut cmd: Command = tests::serve_demo_command(BIN, data_dir);
+    cmd.arg("--config").arg(config);
     if let Some(url) = database {
         cmd.arg("--database-url").arg(url);
     }

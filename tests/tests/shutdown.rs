@@ -21,20 +21,10 @@ struct Sent {
 async fn sigterm_during_load_drains_without_failing_accepted_requests() {
     let dir = tempfile::tempdir().expect("tmp");
     let data_dir = dir.path().join("data");
-    let mut cmd = tests::command(BIN);
-    cmd.args([
-        "serve",
-        "--demo",
-        "--listen",
-        "127.0.0.1:0",
-        "--metrics-listen",
-        "127.0.0.1:0",
-        "--data-dir",
-    ])
-    .arg(&data_dir)
-    .env("GATEWAY_DRAIN_SECS", "1")
-    .env("GATEWAY_RATE_LIMIT_RPS", "0")
-    .env("GATEWAY_LOG_FORMAT", "json");
+    let mut cmd = tests::serve_demo_command(BIN, &data_dir);
+    cmd.env("GATEWAY_DRAIN_SECS", "1")
+        .env("GATEWAY_RATE_LIMIT_RPS", "0")
+        .env("GATEWAY_LOG_FORMAT", "json");
     let mut server = ServeProcess::start(cmd, Duration::from_secs(60));
     let client = tests::https_client_builder(&data_dir.join("pki"), Some(Cert::Jiangsu))
         .build()

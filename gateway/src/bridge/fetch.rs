@@ -298,3 +298,22 @@ async fn fetch_and_store(
         Err(e) => Err(FetchFailure::Invalid(e.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FetchFailure;
+    use crate::metrics::CRL_FETCH_FAILURE_REASONS;
+
+    #[test]
+    fn every_failure_label_is_declared_at_zero() {
+        let failures = [
+            FetchFailure::Network(String::new()),
+            FetchFailure::Timeout,
+            FetchFailure::HttpStatus(500),
+            FetchFailure::TooLarge(1),
+            FetchFailure::Invalid(String::new()),
+        ];
+        let labels: Vec<&str> = failures.iter().map(FetchFailure::label).collect();
+        assert_eq!(labels, CRL_FETCH_FAILURE_REASONS);
+    }
+}

@@ -11,6 +11,7 @@ pub mod deliveries;
 mod migrate;
 pub mod platforms;
 pub mod receipts;
+pub mod retention;
 mod schema;
 
 use std::sync::Arc;
@@ -52,11 +53,16 @@ impl Database {
         let manager = connection::Manager::new(url.clone(), settings.sqlite_busy_timeout_ms);
         // One direct connection first: r2d2 would retry and report only a timeout.
         drop(manager.open()?);
+        // A PostgreSQL connection can die under the pool (server restart, failover, idle
+        // timeout); checking it out with `SELECT 1` replaces it instead of failing the request,
+        // so an instance recovers by itself once the database is back. A SQLite file cannot go
+        // away like that, and its check would be pure cost.
+        let check_on_checkout = matches!(url, DatabaseUrl::Postgres(_));
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(settings.acquire_timeout_secs.max(1)))
-            .test_on_check_out(false)
+            .test_on_check_out(check_on_checkout)
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         Ok(Database {
@@ -123,9 +129,67 @@ impl Database {
         (state.connections, state.idle_connections)
     }
 
+    /// Writes a consistent copy of this SQLite database to `to` while the gateway keeps using it
+    /// (`VACUUM INTO`: one read transaction, so the copy is a snapshot including what is still in
+    /// the WAL), then checks the copy with `PRAGMA integrity_check`. Refuses an existing `to`.
+    ///
+    /// PostgreSQL is backed up with `pg_dump` (see ops/RUNBOOK.md); this returns
+    /// [`DbError::Unavailable`] for it.
+    pub fn backup_sqlite(&self, to: &std::path::Path) -> Result<(), DbError> {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::Text;
+        if !matches!(self.url.as_ref(), DatabaseUrl::Sqlite(_)) {
+            return Err(DbError::Unavailable(
+                "online backup by the gateway is for SQLite; back PostgreSQL up with pg_dump"
+                    .to_owned(),
+            ));
+        }
+        if to.exists() {
+            return Err(DbError::Unavailable(format!(
+                "{} exists already; a backup never overwrites",
+                to.display()
+            )));
+        }
+        let target = to
+            .to_str()
+            .ok_or_else(|| DbError::Unavailable(format!("{} is not UTF-8", to.display())))?
+            .to_owned();
+        self.run_blocking(|conn| {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<Text, _>(&target)
+                .execute(conn)?;
+            Ok(())
+        })?;
+        let copy = connection::Manager::new(DatabaseUrl::Sqlite(to.to_path_buf()), 1_000).open()?;
+        check_integrity(copy)
+    }
+
     /// The configured maximum pool size.
     pub fn pool_max(&self) -> u32 {
         self.pool.max_size()
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct IntegrityCheck {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    integrity_check: String,
+}
+
+/// `PRAGMA integrity_check` on a SQLite connection: `ok`, or the first problems it reports.
+fn check_integrity(mut conn: DbConnection) -> Result<(), DbError> {
+    use diesel::RunQueryDsl;
+    let rows: Vec<IntegrityCheck> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn)?;
+    match rows.first() {
+        Some(row) if rows.len() == 1 && row.integrity_check == "ok" => Ok(()),
+        _ => Err(DbError::Unavailable(format!(
+            "the copy fails its integrity check: {}",
+            rows.iter()
+                .take(5)
+                .map(|r| r.integrity_check.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct AppState {
     pub policy: interchange::ValidationPolicy,
     /// The CA mutual-recognition bridge of this instance.
     pub bridge: crate::bridge::Bridge,
+    /// Registered certificates by fingerprint, for naming refused TLS peers in metrics.
+    pub known_peers: crate::tls::KnownPeers,
     /// The receipt key, when configured.
     pub receipts: crate::receipts::Receipts,
     /// Set when the gateway is shutting down: readiness turns false, workers stop.

@@ -23,7 +23,7 @@ pub async fn middleware(
         let route = request
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
-        let method = request.method().as_str().to_owned();
+        let method = method_label(request.method());
         let platform = request
             .extensions()
             .get::<Caller>()
@@ -32,17 +32,12 @@ pub async fn middleware(
         state
             .metrics
             .http_requests
-            .with_label_values(&[
-                route.as_str(),
-                method.as_str(),
-                status.as_str(),
-                platform.as_str(),
-            ])
+            .with_label_values(&[route.as_str(), method, status.as_str(), platform.as_str()])
             .inc();
         state
             .metrics
             .http_duration
-            .with_label_values(&[route.as_str(), method.as_str()])
+            .with_label_values(&[route.as_str(), method])
             .observe(started.elapsed().as_secs_f64());
         tracing::info!(
             status = res.status().as_u16(),
@@ -53,4 +48,39 @@ pub async fn middleware(
         );
     }
     Ok(res)
+}
+
+/// The method as a metric label: the standard methods, anything else (a client may send any
+/// token) as `other`, so that the label's values stay bounded.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::PATCH, "PATCH"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or("other", |(_, label)| label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_label;
+    use actix_web::http::Method;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        let invented = Method::from_bytes(b"X-INVENTED-1234").expect("a token");
+        assert_eq!(method_label(&invented), "other");
+    }
 }

@@ -38,13 +38,26 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .metrics
         .db_pool_max
         .set(i64::from(state.db.pool_max()));
-    match state.db.run(crate::db::deliveries::counts).await {
-        Ok((pending, dead)) => {
+    let read = state
+        .db
+        .run(|conn| {
+            let counts = crate::db::deliveries::counts(conn)?;
+            let callers = crate::db::platforms::list(conn)?;
+            Ok((counts, callers))
+        })
+        .await;
+    match read {
+        Ok(((pending, dead), callers)) => {
+            state.metrics.database_up.set(1);
             let depth = &state.metrics.outbox_depth;
             depth.with_label_values(&["pending"]).set(pending);
             depth.with_label_values(&["dead"]).set(dead);
+            crate::startup::observe_registry(&state.metrics, &state.known_peers, &callers);
         }
-        Err(e) => tracing::warn!(error = %e, "outbox depth not available"),
+        Err(e) => {
+            state.metrics.database_up.set(0);
+            tracing::warn!(error = %e, "database not reachable from the metrics scrape");
+        }
     }
     bridge_gauges(&state).await;
     HttpResponse::Ok()
@@ -74,6 +87,15 @@ async fn bridge_gauges(state: &AppState) {
         m.crl_next_update
             .with_label_values(&labels)
             .set(crl.next_update - now);
+    }
+    if let Some(Ok(verifier)) = &snapshot.verifier {
+        m.declare_services(
+            verifier
+                .trust_list()
+                .services()
+                .iter()
+                .map(|s| s.id.as_str()),
+        );
     }
     match &snapshot.stored_list {
         Some(list) => {
