@@ -77,11 +77,6 @@ struct PublishArgs {
     /// Database pool size of the gateway and of the baseline (`database.pool_size`).
     #[arg(long, default_value_t = 8)]
     pool_size: u32,
-    /// SQLite only: create the database file in WAL mode first. The gateway's own
-    /// `PRAGMA journal_mode = WAL` is not applied (only the first statement of its PRAGMA batch
-    /// runs), so by default SQLite runs with a rollback journal; this previews the fix.
-    #[arg(long)]
-    sqlite_wal: bool,
     /// Take the disk flush out of every commit, to measure the CPU cost of each path: the SQLite
     /// file on tmpfs (`/dev/shm`), PostgreSQL databases with `synchronous_commit = off`. Not a
     /// configuration to run the gateway with.
@@ -100,17 +95,13 @@ impl PublishArgs {
             postgres_url: self.postgres_url.clone(),
             workers: self.workers,
             pool_size: self.pool_size,
-            sqlite_wal: self.sqlite_wal,
             no_sync: self.no_sync,
         }
     }
 
-    /// The backend with the variations that change what is measured, e.g. `sqlite+wal+nosync`.
+    /// The backend with the variation that changes what is measured, e.g. `sqlite+nosync`.
     fn label(&self) -> String {
         let mut label = self.backend.as_str().to_owned();
-        if self.sqlite_wal && self.backend == Backend::Sqlite {
-            label += "+wal";
-        }
         if self.no_sync {
             label += "+nosync";
         }
@@ -196,7 +187,6 @@ async fn publish(args: PublishArgs) -> Result<bool> {
     json["warmup"] = args.warmup.into();
     json["gateway_workers"] = args.workers.into();
     json["pool_size"] = args.pool_size.into();
-    json["sqlite_wal"] = args.sqlite_wal.into();
     json["no_sync"] = args.no_sync.into();
     println!("{json}");
 

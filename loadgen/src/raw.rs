@@ -124,7 +124,6 @@ mod unit {
             postgres_url: None,
             workers: 1,
             pool_size: 2,
-            sqlite_wal: false,
             no_sync: false,
         })
         .expect("gateway");

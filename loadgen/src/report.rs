@@ -70,7 +70,7 @@ fn ms(d: Duration) -> f64 {
 /// Everything one `loadgen publish` run measured.
 #[derive(Debug, Clone)]
 pub(crate) struct Report {
-    /// `sqlite` or `postgres`, with `+wal` / `+nosync` for the variations.
+    /// `sqlite` or `postgres`, with `+nosync` for the variation without disk flushes.
     pub(crate) backend: String,
     /// Measured requests (after warm-up).
     pub(crate) requests: usize,

@@ -75,8 +75,6 @@ pub(crate) struct Options {
     pub(crate) workers: usize,
     /// `database.pool_size`.
     pub(crate) pool_size: u32,
-    /// Put the fresh SQLite file in WAL mode before the gateway opens it (see `--sqlite-wal`).
-    pub(crate) sqlite_wal: bool,
     /// Take the disk flush out of commits: SQLite on tmpfs, PostgreSQL with
     /// `synchronous_commit = off` (see `--no-sync`).
     pub(crate) no_sync: bool,
@@ -93,12 +91,7 @@ impl Instance {
         let data_dir = dir.path().join("data");
         let mut settings = settings(data_dir.clone(), options.workers, options.pool_size);
         let postgres = match options.backend {
-            Backend::Sqlite => {
-                if options.sqlite_wal {
-                    preset_wal(&settings)?;
-                }
-                None
-            }
+            Backend::Sqlite => None,
             Backend::Postgres => {
                 let admin = options
                     .postgres_url
@@ -127,23 +120,6 @@ impl Home {
     pub(crate) fn pki(&self) -> PathBuf {
         self.data_dir.join("pki")
     }
-}
-
-/// Creates the SQLite file in WAL mode (a persistent setting of the file). The gateway asks for
-/// WAL itself, but in one multi-statement `sql_query`, of which SQLite runs only the first
-/// statement (`busy_timeout`): this previews the fixed behaviour (still `synchronous = FULL`).
-fn preset_wal(settings: &Settings) -> Result<()> {
-    use diesel::connection::SimpleConnection;
-    let DatabaseUrl::Sqlite(path) = settings.database_url() else {
-        return Ok(());
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).context("data directory")?;
-    }
-    let path = path.to_str().context("the SQLite path is not UTF-8")?;
-    let mut conn = diesel::SqliteConnection::establish(path).context("SQLite")?;
-    conn.batch_execute("PRAGMA journal_mode = WAL;")
-        .context("PRAGMA journal_mode = WAL")
 }
 
 /// A uniquely named PostgreSQL database, dropped (with its connections) when this is dropped.

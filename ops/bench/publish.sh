@@ -4,8 +4,8 @@
 # the same inserts through diesel without HTTP. See ops/bench/README.md.
 #
 # Knobs (environment): REQUESTS (2000), WARMUP (200), CONCURRENCY (a list, "1 16"), ROUNDS (3),
-# BACKENDS ("sqlite sqlite-wal postgres sqlite-nosync postgres-nosync": `-wal` adds `--sqlite-wal`,
-# `-nosync` adds `--no-sync`), RESULTS (a file the JSON lines are appended to; default none).
+# BACKENDS ("sqlite postgres sqlite-nosync postgres-nosync": `-nosync` adds `--no-sync`), RESULTS
+# (a file the JSON lines are appended to; default none).
 # Builds into CARGO_TARGET_DIR if set; LOADGEN_BIN=PATH uses that binary instead of building.
 # Exits 1 if any run failed (a non-201 answer or an insert that did not create a notice).
 set -euo pipefail
@@ -15,7 +15,7 @@ REQUESTS=${REQUESTS:-2000}
 CONCURRENCY=${CONCURRENCY:-1 16}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-200}
-BACKENDS=${BACKENDS:-sqlite sqlite-wal postgres sqlite-nosync postgres-nosync}
+BACKENDS=${BACKENDS:-sqlite postgres sqlite-nosync postgres-nosync}
 RESULTS=${RESULTS:-}
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -56,7 +56,6 @@ status=0
 for backend in $BACKENDS; do
   case "$backend" in
     sqlite) flags=(--backend sqlite) ;;
-    sqlite-wal) flags=(--backend sqlite --sqlite-wal) ;;
     sqlite-nosync) flags=(--backend sqlite --no-sync) ;;
     postgres) flags=(--backend postgres) ;;
     postgres-nosync) flags=(--backend postgres --no-sync) ;;
