@@ -132,6 +132,8 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
     /// How long a SQLite writer waits for a lock, in milliseconds.
     pub sqlite_busy_timeout_ms: u32,
+    /// When a SQLite commit reaches the disk (`PRAGMA synchronous`).
+    pub sqlite_synchronous: SqliteSynchronous,
     /// How long to wait for a free pooled connection, in seconds.
     pub acquire_timeout_secs: u64,
 }
@@ -143,6 +145,7 @@ impl Default for DatabaseSettings {
             pool_size: 8,
             migrate_on_start: true,
             sqlite_busy_timeout_ms: 5_000,
+            sqlite_synchronous: SqliteSynchronous::Full,
             acquire_timeout_secs: 5,
         }
     }
@@ -375,6 +378,27 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Text,
             level: "info".to_owned(),
+        }
+    }
+}
+
+/// SQLite's `synchronous` setting in WAL mode: whether a commit is on disk before it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Every commit syncs the WAL: a `201` survives a power failure.
+    Full,
+    /// The WAL is synced at checkpoints only: faster, but a power failure or OS crash may lose
+    /// the last commits (a crash of the gateway alone loses nothing).
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// The PRAGMA value.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
         }
     }
 }

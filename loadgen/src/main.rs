@@ -82,6 +82,10 @@ struct PublishArgs {
     /// configuration to run the gateway with.
     #[arg(long)]
     no_sync: bool,
+    /// SQLite only: run with `database.sqlite_synchronous = "normal"` (the WAL synced at
+    /// checkpoints) instead of the default "full" (every commit synced).
+    #[arg(long)]
+    sqlite_normal_sync: bool,
     /// Gateway log filter on standard error (e.g. `warn`, `gateway=debug`); off by default.
     #[arg(long)]
     log: Option<String>,
@@ -96,12 +100,16 @@ impl PublishArgs {
             workers: self.workers,
             pool_size: self.pool_size,
             no_sync: self.no_sync,
+            sqlite_normal_sync: self.sqlite_normal_sync,
         }
     }
 
     /// The backend with the variation that changes what is measured, e.g. `sqlite+nosync`.
     fn label(&self) -> String {
         let mut label = self.backend.as_str().to_owned();
+        if self.sqlite_normal_sync && self.backend == Backend::Sqlite {
+            label += "+normal";
+        }
         if self.no_sync {
             label += "+nosync";
         }
@@ -188,6 +196,7 @@ async fn publish(args: PublishArgs) -> Result<bool> {
     json["gateway_workers"] = args.workers.into();
     json["pool_size"] = args.pool_size.into();
     json["no_sync"] = args.no_sync.into();
+    json["sqlite_normal_sync"] = args.sqlite_normal_sync.into();
     println!("{json}");
 
     for f in failures.iter().take(20) {

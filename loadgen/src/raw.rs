@@ -125,6 +125,7 @@ mod unit {
             workers: 1,
             pool_size: 2,
             no_sync: false,
+            sqlite_normal_sync: false,
         })
         .expect("gateway");
         let state = instance.app.state();

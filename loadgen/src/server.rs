@@ -78,6 +78,8 @@ pub(crate) struct Options {
     /// Take the disk flush out of commits: SQLite on tmpfs, PostgreSQL with
     /// `synchronous_commit = off` (see `--no-sync`).
     pub(crate) no_sync: bool,
+    /// `database.sqlite_synchronous = "normal"` (see `--sqlite-normal-sync`).
+    pub(crate) sqlite_normal_sync: bool,
 }
 
 impl Instance {
@@ -90,6 +92,9 @@ impl Instance {
         };
         let data_dir = dir.path().join("data");
         let mut settings = settings(data_dir.clone(), options.workers, options.pool_size);
+        if options.sqlite_normal_sync {
+            settings.database.sqlite_synchronous = gateway::config::SqliteSynchronous::Normal;
+        }
         let postgres = match options.backend {
             Backend::Sqlite => None,
             Backend::Postgres => {

@@ -4,8 +4,9 @@
 # the same inserts through diesel without HTTP. See ops/bench/README.md.
 #
 # Knobs (environment): REQUESTS (2000), WARMUP (200), CONCURRENCY (a list, "1 16"), ROUNDS (3),
-# BACKENDS ("sqlite postgres sqlite-nosync postgres-nosync": `-nosync` adds `--no-sync`), RESULTS
-# (a file the JSON lines are appended to; default none).
+# BACKENDS ("sqlite postgres sqlite-nosync postgres-nosync"; `-nosync` adds `--no-sync`; also
+# `sqlite-normal`, which adds `--sqlite-normal-sync`), RESULTS (a file the JSON lines are appended
+# to; default none).
 # Builds into CARGO_TARGET_DIR if set; LOADGEN_BIN=PATH uses that binary instead of building.
 # Exits 1 if any run failed (a non-201 answer or an insert that did not create a notice).
 set -euo pipefail
@@ -56,6 +57,7 @@ status=0
 for backend in $BACKENDS; do
   case "$backend" in
     sqlite) flags=(--backend sqlite) ;;
+    sqlite-normal) flags=(--backend sqlite --sqlite-normal-sync) ;;
     sqlite-nosync) flags=(--backend sqlite --no-sync) ;;
     postgres) flags=(--backend postgres) ;;
     postgres-nosync) flags=(--backend postgres --no-sync) ;;

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 
 use super::DbError;
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseUrl, SqliteSynchronous};
 
 /// A connection to either backend; queries written against it run on both.
 #[derive(diesel::MultiConnection)]
@@ -20,13 +20,19 @@ pub enum DbConnection {
 pub(super) struct Manager {
     url: DatabaseUrl,
     sqlite_busy_timeout_ms: u32,
+    sqlite_synchronous: SqliteSynchronous,
 }
 
 impl Manager {
-    pub(super) fn new(url: DatabaseUrl, sqlite_busy_timeout_ms: u32) -> Self {
+    pub(super) fn new(
+        url: DatabaseUrl,
+        sqlite_busy_timeout_ms: u32,
+        sqlite_synchronous: SqliteSynchronous,
+    ) -> Self {
         Manager {
             url,
             sqlite_busy_timeout_ms,
+            sqlite_synchronous,
         }
     }
 
@@ -51,12 +57,14 @@ impl Manager {
                 let mut conn = SqliteConnection::establish(path_text)
                     .map_err(|e| DbError::Unavailable(format!("SQLite {}: {e}", path.display())))?;
                 // Behave like PostgreSQL: enforce foreign keys, let readers and a writer overlap,
-                // and wait for locks instead of failing at once.
+                // wait for locks instead of failing at once, and (by default) put every commit
+                // on disk before answering.
                 // `batch_execute`: `sql_query` would run only the first statement.
                 use diesel::connection::SimpleConnection as _;
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                    self.sqlite_busy_timeout_ms
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
+                    self.sqlite_busy_timeout_ms,
+                    self.sqlite_synchronous.pragma()
                 ))
                 .map_err(|e| DbError::Unavailable(format!("SQLite {}: {e}", path.display())))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -95,6 +103,12 @@ mod tests {
     }
 
     #[derive(QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = BigInt)]
+        synchronous: i64,
+    }
+
+    #[derive(QueryableByName)]
     struct Flag {
         #[diesel(sql_type = BigInt)]
         foreign_keys: i64,
@@ -104,7 +118,8 @@ mod tests {
     fn every_sqlite_pragma_is_applied() {
         let dir = tempfile::tempdir().expect("tmp");
         let url = DatabaseUrl::Sqlite(dir.path().join("pragmas.db"));
-        let DbConnection::Sqlite(mut conn) = Manager::new(url, 1234).open().expect("opens") else {
+        let manager = Manager::new(url, 1234, SqliteSynchronous::Full);
+        let DbConnection::Sqlite(mut conn) = manager.open().expect("opens") else {
             panic!("a SQLite connection");
         };
         let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
@@ -115,5 +130,9 @@ mod tests {
             .get_result(&mut conn)
             .expect("foreign_keys");
         assert_eq!(fk.foreign_keys, 1);
+        let sync: Synchronous = diesel::sql_query("PRAGMA synchronous")
+            .get_result(&mut conn)
+            .expect("synchronous");
+        assert_eq!(sync.synchronous, 2, "FULL");
     }
 }
