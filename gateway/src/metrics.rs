@@ -343,12 +343,16 @@ impl Metrics {
         })
     }
 
-    /// Creates the per-platform series at zero, so that `rate()` and `increase()` see the first
-    /// event of a platform (a counter that appears at 1 has no increase).
-    pub fn declare_platforms<'a>(&self, platforms: impl IntoIterator<Item = &'a str>) {
-        for platform in platforms {
-            self.dead_letters.with_label_values(&[platform]);
-            self.rate_limited.with_label_values(&[platform]);
+    /// Creates the per-caller series at zero, so that `rate()` and `increase()` see a caller's
+    /// first event (a counter that appears at 1 has no increase): rate limiting for every
+    /// registered caller, dead letters for platforms (operators subscribe to nothing).
+    pub fn declare_callers(&self, callers: &[crate::registry::Caller]) {
+        for caller in callers {
+            let id = caller.id.as_str();
+            self.rate_limited.with_label_values(&[id]);
+            if caller.role == crate::registry::Role::Platform {
+                self.dead_letters.with_label_values(&[id]);
+            }
         }
     }
 

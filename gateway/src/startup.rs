@@ -354,7 +354,7 @@ pub fn observe_registry(
     known_peers: &tls::KnownPeers,
     callers: &[crate::registry::Caller],
 ) {
-    metrics.declare_platforms(callers.iter().map(|c| c.id.as_str()));
+    metrics.declare_callers(callers);
     known_peers.replace(
         callers
             .iter()

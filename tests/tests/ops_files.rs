@@ -1,8 +1,9 @@
 //! The operations files against the gateway: every metric that the Prometheus rules, their unit
 //! tests and the Grafana dashboard name is one the gateway exports (declared in
-//! `gateway/src/metrics.rs`) or a recording rule of `ops/prometheus/recording.yml`; every alert
-//! has a severity, a summary, a runbook section and a firing and a not-firing unit test; and
-//! `promtool` accepts the rules, the configuration and the unit tests.
+//! `gateway/src/metrics.rs`) or a recording rule of `ops/prometheus/recording.yml`;
+//! `ops/METRICS.md` documents exactly the declared metrics; every alert has a severity, a
+//! summary, a runbook section and a firing and a not-firing unit test; and `promtool` accepts
+//! the rules, the configuration and the unit tests.
 //!
 //! No YAML parser: the files are scanned line by line and token by token, which is enough for
 //! names and keeps the test independent of the rules' layout.
@@ -150,6 +151,26 @@ fn dashboard_queries(value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Array(items) => items.iter().for_each(|v| dashboard_queries(v, out)),
         _ => {}
     }
+}
+
+/// Every metric `gateway/src/metrics.rs` declares is documented in `ops/METRICS.md`, and every
+/// documented one is declared. (`tests/tests/session.rs` checks the document against a running
+/// gateway's scrape; this catches a metric that a session does not make appear.)
+#[test]
+fn metrics_md_documents_exactly_the_declared_metrics() {
+    let (declared, _) = declared_metrics();
+    let documented: BTreeSet<String> = read("ops/METRICS.md")
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `gateway_"))
+        .filter_map(|l| l.split('`').next())
+        .map(|rest| format!("gateway_{rest}"))
+        .collect();
+    let undocumented: Vec<_> = declared.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&declared).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "declared but not in ops/METRICS.md: {undocumented:?}; in ops/METRICS.md but not declared: {stale:?}"
+    );
 }
 
 #[test]
