@@ -218,18 +218,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let settings = load(&common, Overrides::default())?;
             telemetry::init(&settings.log);
             let url = settings.database_url();
-            if !matches!(url, DatabaseUrl::Sqlite(_)) {
-                return Err(Failure::Usage(format!(
-                    "{url} is PostgreSQL: back it up with pg_dump -Fc (see ops/RUNBOOK.md)"
-                )));
+            match &url {
+                DatabaseUrl::Postgres(_) => {
+                    return Err(Failure::Usage(format!(
+                        "{url} is PostgreSQL: back it up with pg_dump -Fc (see ops/RUNBOOK.md)"
+                    )));
+                }
+                // Connecting would create a missing file: a mistyped path must not "succeed".
+                DatabaseUrl::Sqlite(path) if !path.is_file() => {
+                    return Err(Failure::Usage(format!("no database at {}", path.display())));
+                }
+                DatabaseUrl::Sqlite(_) => {}
             }
             let db = Database::connect(&url, &settings.database)
                 .map_err(|e| Failure::Runtime(e.to_string()))?;
-            db.backup_sqlite(&to)
-                .map_err(|e| Failure::Runtime(e.to_string()))?;
-            let bytes = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+            let bytes =
+                crate::db::backup::sqlite(&db, &to).map_err(|e| Failure::Runtime(e.to_string()))?;
             println!(
-                "backup: wrote {} ({bytes} bytes, integrity ok) from {url}",
+                "backup: wrote {} ({bytes} bytes, mode 0600, integrity ok) from {url}",
                 to.display()
             );
             Ok(())

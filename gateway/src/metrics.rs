@@ -72,12 +72,12 @@ pub struct BridgeMetrics {
     pub trust_list_next_update: IntGauge,
 }
 
-/// Outcomes of a CRL fetch round (`gateway_crl_fetches_total{outcome}`).
+/// Outcomes of a CRL fetch round (label `outcome` of `gateway_crl_fetches_total{ca,outcome}`).
 pub const CRL_FETCH_OUTCOMES: [&str; 4] = ["stored", "unchanged", "outdated", "failed"];
-/// Reasons a CRL download failed (`gateway_crl_fetch_failures_total{reason}`).
+/// Reasons a CRL download failed (label `reason` of `gateway_crl_fetch_failures_total{ca,reason}`).
 pub const CRL_FETCH_FAILURE_REASONS: [&str; 5] =
     ["network", "timeout", "http-status", "too-large", "invalid"];
-/// Outcomes of an OCSP request (`gateway_ocsp_requests_total{outcome}`).
+/// Outcomes of an OCSP request (label `outcome` of `gateway_ocsp_requests_total{ca,outcome}`).
 pub const OCSP_OUTCOMES: [&str; 3] = ["ok", "failed", "cached"];
 
 impl BridgeMetrics {

@@ -21,18 +21,21 @@ pub struct KindReport {
     pub kind: &'static str,
     /// The configured period, in years.
     pub keep_years: u32,
-    /// Records created before this instant have passed their period (RFC 3339 UTC).
+    /// `keep_years` before the report's time (RFC 3339 UTC).
     pub cutoff: String,
     /// Records of this kind.
     pub records: i64,
-    /// Records created before the cut-off.
+    /// Records past their period: created before the cut-off (audit records, receipts), or
+    /// belonging to a project whose last announcement is before it (announcement versions: the
+    /// law counts from the end of the procurement).
     pub past_period: i64,
     /// The oldest record's creation time, if any.
     pub oldest: Option<String>,
 }
 
-/// The instant `years` calendar years before `now` (29 February falls back to the 28th).
+/// The instant `years` calendar years before `now`, in UTC (29 February falls back to the 28th).
 pub fn cutoff(now: OffsetDateTime, years: u32) -> OffsetDateTime {
+    let now = now.to_offset(time::UtcOffset::UTC);
     let year = now.year() - i32::try_from(years).unwrap_or(i32::MAX / 2);
     now.replace_year(year)
         .or_else(|_| now.replace_day(28).and_then(|d| d.replace_year(year)))

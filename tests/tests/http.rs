@@ -589,8 +589,9 @@ async fn postgres_outage_is_reported_and_recovered_from() {
             .execute(&mut conn)
             .expect("ALTER DATABASE");
             if !allow {
+                // With a timeout, pg_terminate_backend waits until the backend is gone.
                 diesel::sql_query(format!(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '{name}'"
                 ))
                 .execute(&mut conn)
                 .expect("terminate the gateway's connections");
@@ -609,9 +610,18 @@ async fn postgres_outage_is_reported_and_recovered_from() {
         .expect("whoami");
     expect_problem(whoami, 503, "unavailable").await;
 
-    // Back: the very next requests succeed, without a restart.
+    // Back: the instance recovers by itself, without a restart (the pool opens new connections;
+    // r2d2 retries with short delays, so allow a few seconds).
     outage(true).await.expect("recovery");
-    expect_json(ready().await, 200).await;
+    let mut answer = ready().await;
+    for _ in 0..50 {
+        if answer.status() == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        answer = ready().await;
+    }
+    expect_json(answer, 200).await;
     assert_eq!(app.scrape().await.value("gateway_database_up", &[]), 1.0);
     let whoami = app
         .client(Cert::Jiangsu)

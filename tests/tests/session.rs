@@ -249,17 +249,20 @@ async fn run_session(server: &ServeProcess, pki: &std::path::Path) -> String {
         .await;
     assert!(intruder.is_err(), "{intruder:?}");
 
-    // The push reached Jiangsu.
+    // The push reached Jiangsu, and the gateway has recorded the acknowledgement (it counts the
+    // attempt after reading the receiver's answer, so wait for the counter, not the receiver).
+    let delivered = [("platform", "jiangsu"), ("outcome", "delivered")];
+    let mut acknowledged = false;
     for _ in 0..300 {
-        if !receiver.events.lock().expect("lock").is_empty() {
+        let scrape = tests::scrape(&server.metrics_url("/metrics")).await;
+        if scrape.value("gateway_delivery_attempts_total", &delivered) >= 1.0 {
+            acknowledged = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(
-        !receiver.events.lock().expect("lock").is_empty(),
-        "no webhook delivery within 15 s"
-    );
+    assert!(acknowledged, "no acknowledged webhook delivery within 15 s");
+    assert!(!receiver.events.lock().expect("lock").is_empty());
     receiver.handle.stop(true).await;
     publication_request
 }

@@ -86,8 +86,13 @@ impl r2d2::ManageConnection for Manager {
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection given back while its thread panics, or whose transaction could not be
+    /// closed, may still hold an open transaction (on SQLite, the write lock): it is dropped
+    /// instead of serving the next request.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::connection::TransactionManager;
+        std::thread::panicking()
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 

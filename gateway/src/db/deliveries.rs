@@ -223,21 +223,23 @@ pub fn claim(
         if head.next_attempt_at.as_str() > now || leased {
             continue;
         }
-        let taken = diesel::update(
-            deliveries::table
-                .filter(deliveries::id.eq(&head.id))
-                .filter(deliveries::status.eq("pending"))
-                .filter(
-                    deliveries::locked_until
-                        .is_null()
-                        .or(deliveries::locked_until.le(now)),
-                ),
-        )
-        .set((
-            deliveries::locked_by.eq(worker),
-            deliveries::locked_until.eq(lease_until),
-        ))
-        .execute(conn)?;
+        let taken = super::in_writer_turn(conn, |conn| {
+            Ok(diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq(&head.id))
+                    .filter(deliveries::status.eq("pending"))
+                    .filter(
+                        deliveries::locked_until
+                            .is_null()
+                            .or(deliveries::locked_until.le(now)),
+                    ),
+            )
+            .set((
+                deliveries::locked_by.eq(worker),
+                deliveries::locked_until.eq(lease_until),
+            ))
+            .execute(conn)?)
+        })?;
         if taken == 1 {
             return Ok(Some(Delivery {
                 locked_by: Some(worker.to_owned()),
@@ -251,20 +253,22 @@ pub fn claim(
 
 /// Records an acknowledged delivery (only by the worker holding the lease).
 pub fn mark_delivered(conn: &mut DbConnection, id: &str, worker: &str) -> Result<bool, DbError> {
-    let n = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id))
-            .filter(deliveries::locked_by.eq(worker)),
-    )
-    .set((
-        deliveries::status.eq("delivered"),
-        deliveries::attempts.eq(deliveries::attempts + 1),
-        deliveries::delivered_at.eq(now_text()),
-        deliveries::locked_by.eq(None::<String>),
-        deliveries::locked_until.eq(None::<String>),
-        deliveries::last_error.eq(None::<String>),
-    ))
-    .execute(conn)?;
+    let n = super::in_writer_turn(conn, |conn| {
+        Ok(diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id))
+                .filter(deliveries::locked_by.eq(worker)),
+        )
+        .set((
+            deliveries::status.eq("delivered"),
+            deliveries::attempts.eq(deliveries::attempts + 1),
+            deliveries::delivered_at.eq(now_text()),
+            deliveries::locked_by.eq(None::<String>),
+            deliveries::locked_until.eq(None::<String>),
+            deliveries::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?)
+    })?;
     Ok(n == 1)
 }
 
@@ -277,20 +281,22 @@ pub fn mark_failed(
     next_attempt_at: &str,
     dead: bool,
 ) -> Result<bool, DbError> {
-    let n = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id))
-            .filter(deliveries::locked_by.eq(worker)),
-    )
-    .set((
-        deliveries::status.eq(if dead { "dead" } else { "pending" }),
-        deliveries::attempts.eq(deliveries::attempts + 1),
-        deliveries::next_attempt_at.eq(next_attempt_at),
-        deliveries::locked_by.eq(None::<String>),
-        deliveries::locked_until.eq(None::<String>),
-        deliveries::last_error.eq(error),
-    ))
-    .execute(conn)?;
+    let n = super::in_writer_turn(conn, |conn| {
+        Ok(diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id))
+                .filter(deliveries::locked_by.eq(worker)),
+        )
+        .set((
+            deliveries::status.eq(if dead { "dead" } else { "pending" }),
+            deliveries::attempts.eq(deliveries::attempts + 1),
+            deliveries::next_attempt_at.eq(next_attempt_at),
+            deliveries::locked_by.eq(None::<String>),
+            deliveries::locked_until.eq(None::<String>),
+            deliveries::last_error.eq(error),
+        ))
+        .execute(conn)?)
+    })?;
     Ok(n == 1)
 }
 

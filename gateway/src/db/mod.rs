@@ -5,6 +5,7 @@
 
 pub mod announcements;
 pub mod audit;
+pub mod backup;
 pub mod bridge;
 mod connection;
 pub mod deliveries;
@@ -37,6 +38,9 @@ pub enum DbError {
     /// The blocking task running the query was cancelled or panicked.
     #[error("database task failed: {0}")]
     Task(String),
+    /// An online backup could not be made (nothing is left at the target).
+    #[error("backup failed: {0}")]
+    Backup(String),
 }
 
 /// A pool of connections to the configured database, cheap to clone.
@@ -133,72 +137,9 @@ impl Database {
         (state.connections, state.idle_connections)
     }
 
-    /// Writes a consistent copy of this SQLite database to `to` while the gateway keeps using it
-    /// (`VACUUM INTO`: one read transaction, so the copy is a snapshot including what is still in
-    /// the WAL), then checks the copy with `PRAGMA integrity_check`. Refuses an existing `to`.
-    ///
-    /// PostgreSQL is backed up with `pg_dump` (see ops/RUNBOOK.md); this returns
-    /// [`DbError::Unavailable`] for it.
-    pub fn backup_sqlite(&self, to: &std::path::Path) -> Result<(), DbError> {
-        use diesel::RunQueryDsl;
-        use diesel::sql_types::Text;
-        if !matches!(self.url.as_ref(), DatabaseUrl::Sqlite(_)) {
-            return Err(DbError::Unavailable(
-                "online backup by the gateway is for SQLite; back PostgreSQL up with pg_dump"
-                    .to_owned(),
-            ));
-        }
-        if to.exists() {
-            return Err(DbError::Unavailable(format!(
-                "{} exists already; a backup never overwrites",
-                to.display()
-            )));
-        }
-        let target = to
-            .to_str()
-            .ok_or_else(|| DbError::Unavailable(format!("{} is not UTF-8", to.display())))?
-            .to_owned();
-        self.run_blocking(|conn| {
-            diesel::sql_query("VACUUM INTO ?")
-                .bind::<Text, _>(&target)
-                .execute(conn)?;
-            Ok(())
-        })?;
-        let copy = connection::Manager::new(
-            DatabaseUrl::Sqlite(to.to_path_buf()),
-            1_000,
-            crate::config::SqliteSynchronous::Full,
-        )
-        .open()?;
-        check_integrity(copy)
-    }
-
     /// The configured maximum pool size.
     pub fn pool_max(&self) -> u32 {
         self.pool.max_size()
-    }
-}
-
-#[derive(diesel::QueryableByName)]
-struct IntegrityCheck {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    integrity_check: String,
-}
-
-/// `PRAGMA integrity_check` on a SQLite connection: `ok`, or the first problems it reports.
-fn check_integrity(mut conn: DbConnection) -> Result<(), DbError> {
-    use diesel::RunQueryDsl;
-    let rows: Vec<IntegrityCheck> = diesel::sql_query("PRAGMA integrity_check").load(&mut conn)?;
-    match rows.first() {
-        Some(row) if rows.len() == 1 && row.integrity_check == "ok" => Ok(()),
-        _ => Err(DbError::Unavailable(format!(
-            "the copy fails its integrity check: {}",
-            rows.iter()
-                .take(5)
-                .map(|r| r.integrity_check.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))),
     }
 }
 
@@ -206,8 +147,8 @@ fn check_integrity(mut conn: DbConnection) -> Result<(), DbError> {
 ///
 /// On SQLite, writers of this process take turns first ([`SqliteWriterTurn`]): SQLite lets one
 /// writer in at a time, and its busy handler makes the others sleep and retry, so under load some
-/// waited for up to a second while later ones went ahead. Waiting on a mutex instead is a queue
-/// that wakes the next writer at once. Then the transaction takes SQLite's write lock before
+/// waited for up to a second while later ones went ahead. Waiting on a mutex instead wakes the
+/// next writer as soon as the turn is free (not strictly in arrival order, but without sleeps). Then the transaction takes SQLite's write lock before
 /// reading (a no-op update), so a writer of another process (the CLI) makes this one wait for
 /// `busy_timeout` instead of failing with "database is locked" when it tries to write after
 /// having read. On PostgreSQL it is a plain transaction (row locks order the writers).
@@ -216,14 +157,27 @@ pub fn write_transaction<T>(
     work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
     use diesel::{Connection, RunQueryDsl};
-    let _turn = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriterTurn::take);
-    conn.transaction(|conn| {
-        if let DbConnection::Sqlite(sqlite) = conn {
-            diesel::sql_query("UPDATE feed_counter SET last_seq = last_seq WHERE id = 1")
-                .execute(sqlite)?;
-        }
-        work(conn)
+    in_writer_turn(conn, |conn| {
+        conn.transaction(|conn| {
+            if let DbConnection::Sqlite(sqlite) = conn {
+                diesel::sql_query("UPDATE feed_counter SET last_seq = last_seq WHERE id = 1")
+                    .execute(sqlite)?;
+            }
+            work(conn)
+        })
     })
+}
+
+/// Runs single-statement (autocommit) writes in the SQLite writers' turn, without a transaction:
+/// for frequent small updates such as the delivery workers' leases, which must not wait in
+/// SQLite's busy handler behind the turn-taking writers, nor open a transaction on every poll.
+/// On PostgreSQL it just runs `work`.
+pub fn in_writer_turn<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let _turn = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriterTurn::take);
+    work(conn)
 }
 
 /// The turn of one SQLite writer among this process's threads; the next waits until it is
@@ -243,7 +197,8 @@ impl SqliteWriterTurn {
         if HAS_TURN.get() {
             return SqliteWriterTurn { guard: None };
         }
-        // A panic while holding it poisons nothing that matters: the data is SQLite's.
+        // A panic while holding it poisons nothing: the connection it used is discarded
+        // (`Manager::has_broken`), which rolls its transaction back.
         let guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
         HAS_TURN.set(true);
         SqliteWriterTurn { guard: Some(guard) }
@@ -345,5 +300,51 @@ mod tests {
             .run_blocking(|conn| Ok(audit::recent(conn, None, 10_000)?.len()))
             .expect("count");
         assert_eq!(count, 8 * 40 * 2);
+    }
+
+    /// A panic inside a write transaction must not hand its connection, still in the
+    /// transaction (and on SQLite holding the write lock), to the next request: later writes
+    /// would silently become savepoints that are never committed.
+    #[test]
+    fn a_panic_inside_a_write_transaction_leaves_the_pool_sound() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = DatabaseUrl::Sqlite(dir.path().join("panic.db"));
+        let settings = DatabaseSettings {
+            pool_size: 1,
+            sqlite_busy_timeout_ms: 50,
+            ..DatabaseSettings::default()
+        };
+        let db = Database::connect(&url, &settings).expect("connect");
+        db.migrate().expect("migrate");
+        let entry = |subject: &'static str| audit::AuditEntry {
+            actor: "test",
+            action: "test.write",
+            subject,
+            request_id: "r",
+            content_sha256: None,
+            detail: serde_json::json!({}),
+        };
+        let panicking = db.clone();
+        let joined = std::thread::spawn(move || {
+            panicking.run_blocking(|conn| {
+                write_transaction(conn, |conn| -> Result<(), DbError> {
+                    audit::append(conn, &entry("lost"))?;
+                    panic!("a bug in the middle of a write");
+                })
+            })
+        })
+        .join();
+        assert!(joined.is_err(), "the thread panicked");
+        db.run_blocking(|conn| write_transaction(conn, |conn| audit::append(conn, &entry("kept"))))
+            .expect("the next write works");
+        // Committed: another pool sees it; the panicking write was rolled back.
+        let other = Database::connect(&url, &settings).expect("second pool");
+        let subjects: Vec<String> = other
+            .run_blocking(|conn| audit::recent(conn, None, 10))
+            .expect("read")
+            .into_iter()
+            .map(|r| r.subject)
+            .collect();
+        assert_eq!(subjects, ["kept"]);
     }
 }

@@ -1,9 +1,9 @@
-//! Counts for the retention report: records per kind, those created before a cut-off, the oldest.
+//! Counts for the retention report: records per kind, those past a cut-off, the oldest.
 
-use diesel::dsl::{count_star, min};
+use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
 
-use super::schema::{audit_log, notice_versions, receipts};
+use super::schema::{audit_log, notice_versions, notices, receipts};
 use super::{DbConnection, DbError};
 
 /// Where one kind of record stands against a cut-off.
@@ -17,12 +17,21 @@ pub struct Counts {
     pub oldest: Option<String>,
 }
 
-/// Announcement versions (each with its original bytes).
+/// Announcement versions (each with its original bytes). The period of a version counts from
+/// the last announcement of its project (same project code: tender, corrections, award...), the
+/// best the gateway knows of when the procurement ended; so `before_cutoff` counts the versions
+/// of projects whose latest announcement is older than the cut-off.
 pub fn announcement_versions(conn: &mut DbConnection, cutoff: &str) -> Result<Counts, DbError> {
+    let project = diesel::alias!(notices as project);
+    let ended_projects = project
+        .group_by(project.field(notices::project_code))
+        .having(max(project.field(notices::updated_at)).lt(cutoff.to_owned()))
+        .select(project.field(notices::project_code));
     Ok(Counts {
         records: notice_versions::table.select(count_star()).first(conn)?,
         before_cutoff: notice_versions::table
-            .filter(notice_versions::created_at.lt(cutoff))
+            .inner_join(notices::table)
+            .filter(notices::project_code.eq_any(ended_projects))
             .select(count_star())
             .first(conn)?,
         oldest: notice_versions::table

@@ -117,6 +117,12 @@ async fn set_status(
             })
         })
         .await?;
+    if matches!(change, Change::Done(_)) {
+        // Refused handshakes are named from this map: update it now on this instance (the
+        // others at their next metrics scrape).
+        let callers = state.db.run(platforms::list).await?;
+        crate::startup::observe_registry(&state.metrics, &state.known_peers, &callers);
+    }
     respond(change, &id)
 }
 
@@ -191,6 +197,12 @@ pub(super) async fn rotate_certificate(
             })
         })
         .await?;
+    if matches!(change, Change::Done(_)) {
+        // Refused handshakes are named from this map: update it now on this instance (the
+        // others at their next metrics scrape).
+        let callers = state.db.run(platforms::list).await?;
+        crate::startup::observe_registry(&state.metrics, &state.known_peers, &callers);
+    }
     respond(change, &id)
 }
 
