@@ -106,7 +106,7 @@ impl Receipts {
             jws.clone(),
             request_id.to_owned(),
         );
-        db.run(move |conn| {
+        db.run_write(move |conn| {
             receipts::insert(
                 conn,
                 &NewReceipt {

@@ -265,7 +265,7 @@ async fn fetch_and_store(
     let source = url.to_owned();
     let result = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             let now = super::unix_now();
             let verifier = snapshot
                 .verifier_at(now)

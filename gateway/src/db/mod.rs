@@ -90,10 +90,32 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
+        self.spawn(false, work).await
+    }
+
+    /// Like [`Database::run`], for work that writes: on SQLite it takes the writers' turn before
+    /// taking a connection, so writers waiting for their turn do not hold pooled connections that
+    /// readers need (with more writers in flight than connections, readers would otherwise wait
+    /// for the pool). The `write_transaction` inside keeps that turn.
+    pub async fn run_write<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let sqlite = matches!(self.url.as_ref(), DatabaseUrl::Sqlite(_));
+        self.spawn(sqlite, work).await
+    }
+
+    async fn spawn<T, F>(&self, writer_turn: bool, work: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
+            let _turn = writer_turn.then(SqliteWriterTurn::take);
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
@@ -346,5 +368,69 @@ mod tests {
             .map(|r| r.subject)
             .collect();
         assert_eq!(subjects, ["kept"]);
+    }
+
+    /// Writers waiting for the SQLite turn hold no pooled connection: with more writers in
+    /// flight than connections, a reader still gets one at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writers_waiting_for_their_turn_leave_connections_to_readers() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = DatabaseUrl::Sqlite(dir.path().join("readers.db"));
+        let settings = DatabaseSettings {
+            pool_size: 2,
+            acquire_timeout_secs: 1,
+            ..DatabaseSettings::default()
+        };
+        let db = Database::connect(&url, &settings).expect("connect");
+        db.migrate().expect("migrate");
+        let entry = audit::AuditEntry {
+            actor: "test",
+            action: "test.write",
+            subject: "s",
+            request_id: "r",
+            content_sha256: None,
+            detail: serde_json::json!({}),
+        };
+        // The first writer holds the turn (and one connection) until told to finish.
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+        let first = {
+            let (db, entry) = (db.clone(), entry.clone());
+            tokio::spawn(async move {
+                db.run_write(move |conn| {
+                    write_transaction(conn, |conn| {
+                        let _ = started_tx.send(());
+                        let _ = finish_rx.recv();
+                        audit::append(conn, &entry)
+                    })
+                })
+                .await
+            })
+        };
+        started_rx.await.expect("first writer started");
+        let waiting: Vec<_> = (0..4)
+            .map(|_| {
+                let (db, entry) = (db.clone(), entry.clone());
+                tokio::spawn(async move {
+                    db.run_write(move |conn| {
+                        write_transaction(conn, |conn| audit::append(conn, &entry))
+                    })
+                    .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let read = db.run(|conn| audit::recent(conn, None, 1)).await;
+        assert!(read.is_ok(), "the reader waited for the pool: {read:?}");
+        finish_tx.send(()).expect("finish");
+        first.await.expect("join").expect("first write");
+        for w in waiting {
+            w.await.expect("join").expect("write");
+        }
+        let count = db
+            .run(|conn| Ok(audit::recent(conn, None, 100)?.len()))
+            .await
+            .expect("count");
+        assert_eq!(count, 5);
     }
 }

@@ -93,7 +93,7 @@ async fn set_status(
     let target = id.clone();
     let change = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let Some(before) = platforms::find(conn, &target)? else {
                     return Ok(Change::Missing);
@@ -117,12 +117,6 @@ async fn set_status(
             })
         })
         .await?;
-    if matches!(change, Change::Done(_)) {
-        // Refused handshakes are named from this map: update it now on this instance (the
-        // others at their next metrics scrape).
-        let callers = state.db.run(platforms::list).await?;
-        crate::startup::observe_registry(&state.metrics, &state.known_peers, &callers);
-    }
     respond(change, &id)
 }
 
@@ -168,7 +162,7 @@ pub(super) async fn rotate_certificate(
     let target = id.clone();
     let change = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let Some(before) = platforms::find(conn, &target)? else {
                     return Ok(Change::Missing);

@@ -118,7 +118,10 @@ pub(super) async fn publish(
     let ann = prepared.announcement;
     let identity = ann.identity();
     let doc = prepared.document;
-    let published = state.db.run(move |conn| store::publish(conn, &doc)).await?;
+    let published = state
+        .db
+        .run_write(move |conn| store::publish(conn, &doc))
+        .await?;
     let warnings = prepared.warnings;
     let respond = |status: actix_web::http::StatusCode, id: &str, version: i32, created: bool| {
         let mut r = HttpResponse::build(status);

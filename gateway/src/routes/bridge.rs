@@ -305,7 +305,7 @@ pub(super) async fn install_trust_list(
     let signer = state.bridge.signer()?.clone();
     let installed = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             Ok(install::install_trust_list(
                 conn,
                 &signer,
@@ -389,7 +389,7 @@ pub(super) async fn upload_crl(
     let source = format!("push:{}", caller.id);
     let (crl, stored) = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             let verifier = snapshot.verifier_at(now).map_err(|_| {
                 crate::db::DbError::Task("the trust list became unusable".to_owned())
             })?;

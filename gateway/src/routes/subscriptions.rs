@@ -132,7 +132,7 @@ pub(super) async fn put(
     let (url, filters) = (body.url.clone(), body.filters.clone());
     let created = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let created = deliveries::upsert_subscription(
                     conn,
@@ -204,7 +204,7 @@ pub(super) async fn delete(
     let platform = caller.id.to_string();
     let removed = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let removed = deliveries::delete_subscription(conn, &platform)?;
                 if removed {
@@ -315,7 +315,7 @@ async fn retry(
     let shown = id.clone();
     let found = state
         .db
-        .run(move |conn| {
+        .run_write(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 let found = deliveries::retry(conn, &id, restrict_to.as_deref())?;
                 if let Some(d) = &found {
