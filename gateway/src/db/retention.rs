@@ -65,3 +65,83 @@ pub fn receipts(conn: &mut DbConnection, cutoff: &str) -> Result<Counts, DbError
             .first(conn)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DatabaseSettings, DatabaseUrl};
+    use crate::db::Database;
+    use crate::db::announcements::{self, NewDocument};
+    use crate::registry::{CertFingerprint, Province, Role};
+
+    fn notice(id: &str, project: &str, version_of: Option<&str>) -> NewDocument {
+        NewDocument {
+            platform: "jiangsu".to_owned(),
+            notice_source_id: version_of.unwrap_or(id).to_owned(),
+            document_id: id.to_owned(),
+            is_version: version_of.is_some(),
+            terminates: false,
+            kind: if version_of.is_some() {
+                "correction"
+            } else {
+                "tender"
+            }
+            .to_owned(),
+            category: "construction".to_owned(),
+            region: "320509".to_owned(),
+            project_code: project.to_owned(),
+            title: id.to_owned(),
+            notice_number: None,
+            published_at: "2026-01-01T00:00:00Z".to_owned(),
+            canonical: format!("{{\"id\":\"{id}\"}}"),
+            canonical_sha256: id.to_owned(),
+            original: id.as_bytes().to_vec(),
+            original_content_type: "application/json".to_owned(),
+            original_sha256: id.to_owned(),
+            request_id: "r".to_owned(),
+            idempotency_key: None,
+        }
+    }
+
+    /// A project's versions pass their period together, counted from the project's last
+    /// announcement: an old tender of a project awarded recently is kept.
+    #[test]
+    fn announcements_count_from_their_projects_last_announcement() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = DatabaseUrl::Sqlite(dir.path().join("retention.db"));
+        let db = Database::connect(&url, &DatabaseSettings::default()).expect("connect");
+        db.migrate().expect("migrate");
+        db.run_blocking(|conn| {
+            crate::db::platforms::insert_if_missing(
+                conn,
+                &"jiangsu".parse().expect("id"),
+                Role::Platform,
+                Some(Province::Jiangsu),
+                "Jiangsu",
+                &CertFingerprint::of_der(b"jiangsu"),
+            )?;
+            // Project OLD: a tender and its correction, last activity in 2000.
+            announcements::publish(conn, &notice("T-OLD", "P-OLD", None))?;
+            announcements::publish(conn, &notice("C-OLD", "P-OLD", Some("T-OLD")))?;
+            // Project LIVE: a tender in 2000, an award (another notice) in 2026.
+            announcements::publish(conn, &notice("T-LIVE", "P-LIVE", None))?;
+            announcements::publish(conn, &notice("A-LIVE", "P-LIVE", None))?;
+            for (source, at) in [
+                ("T-OLD", "2000-01-01T00:00:00.000000Z"),
+                ("T-LIVE", "2000-01-01T00:00:00.000000Z"),
+                ("A-LIVE", "2026-06-01T00:00:00.000000Z"),
+            ] {
+                diesel::update(notices::table.filter(notices::source_notice_id.eq(source)))
+                    .set(notices::updated_at.eq(at))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .expect("seeded");
+        let counts = db
+            .run_blocking(|conn| announcement_versions(conn, "2011-12-01T00:00:00.000000Z"))
+            .expect("counts");
+        assert_eq!(counts.records, 4);
+        assert_eq!(counts.before_cutoff, 2, "only project P-OLD's two versions");
+    }
+}
