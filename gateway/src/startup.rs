@@ -106,7 +106,7 @@ impl Application {
         let known_peers = tls::KnownPeers::default();
         if migrated {
             let callers = db.run_blocking(crate::db::platforms::list)?;
-            observe_registry(&metrics, &known_peers, &callers);
+            crate::http::observe_registry(&metrics, &known_peers, &callers);
         }
         let tls_config = tls::server_config(
             &settings.resolve(&settings.tls.certificate),
@@ -345,21 +345,6 @@ async fn termination_signal(shutdown: &crate::shutdown::Shutdown) -> Option<&'st
             () = shutdown.requested() => None,
         }
     }
-}
-
-/// Makes the registry's callers known to the metrics: their zero series, and their certificate
-/// fingerprints for naming refused TLS peers. Called at start-up and at every scrape.
-pub fn observe_registry(
-    metrics: &Metrics,
-    known_peers: &tls::KnownPeers,
-    callers: &[crate::registry::Caller],
-) {
-    metrics.declare_callers(callers);
-    known_peers.replace(
-        callers
-            .iter()
-            .map(|c| (c.cert_sha256.clone(), c.id.to_string())),
-    );
 }
 
 fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {

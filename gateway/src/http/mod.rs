@@ -41,3 +41,19 @@ pub struct AppState {
     /// Set when the gateway is shutting down: readiness turns false, workers stop.
     pub shutdown: crate::shutdown::Shutdown,
 }
+
+/// Makes the registry's callers known to the metrics: their zero series, and their certificate
+/// fingerprints for naming refused TLS peers. Called at start-up, after a certificate rotation
+/// and at every metrics scrape.
+pub fn observe_registry(
+    metrics: &Metrics,
+    known_peers: &crate::tls::KnownPeers,
+    callers: &[crate::registry::Caller],
+) {
+    metrics.declare_callers(callers);
+    known_peers.replace(
+        callers
+            .iter()
+            .map(|c| (c.cert_sha256.clone(), c.id.to_string())),
+    );
+}

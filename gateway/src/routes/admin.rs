@@ -195,7 +195,7 @@ pub(super) async fn rotate_certificate(
         // Refused handshakes are named from this map: update it now on this instance (the
         // others at their next metrics scrape).
         let callers = state.db.run(platforms::list).await?;
-        crate::startup::observe_registry(&state.metrics, &state.known_peers, &callers);
+        crate::http::observe_registry(&state.metrics, &state.known_peers, &callers);
     }
     respond(change, &id)
 }

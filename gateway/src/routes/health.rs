@@ -52,7 +52,7 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             let depth = &state.metrics.outbox_depth;
             depth.with_label_values(&["pending"]).set(pending);
             depth.with_label_values(&["dead"]).set(dead);
-            crate::startup::observe_registry(&state.metrics, &state.known_peers, &callers);
+            crate::http::observe_registry(&state.metrics, &state.known_peers, &callers);
         }
         Err(e) => {
             state.metrics.database_up.set(0);
