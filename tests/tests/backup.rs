@@ -4,7 +4,8 @@
 //! `pg_dump -Fc`), restored into an empty database (SQLite: the copied file; PostgreSQL:
 //! `pg_restore` into a fresh database), and a new gateway on it serves all of it: the same
 //! documents and originals, the receipts, the audit records, the feed continuing from the
-//! platform's cursor, the trust-list sequence, and new publications after the old ones.
+//! platform's cursor, the trust-list sequence, and new publications after the old ones. A backup
+//! taken while a platform keeps publishing restores to a consistent prefix of the commit order.
 //!
 //! And retention: `gateway retention` reports the records past their configured period, and a
 //! period shorter than the legal archive period is refused.
@@ -16,6 +17,7 @@ use tests::{Backend, Cert, PostgresDatabase, TestApp, expect_json};
 
 tests::on_both_backends!(
     a_restored_backup_serves_everything_the_gateway_had,
+    a_backup_during_publishing_is_a_consistent_prefix,
     retention_report_counts_records_past_their_period,
 );
 
@@ -146,6 +148,155 @@ fn pg_tool(tool: &str, args: &[&str]) {
     assert_eq!(output.code(), Some(0), "{tool} {args:?}: {output:?}");
 }
 
+/// Backs up the database at `source` while its gateway runs (SQLite: `gateway backup`;
+/// PostgreSQL: `pg_dump -Fc`) and restores it into an empty database (the copied file; a fresh
+/// database with `pg_restore`). Returns the restored database's URL (and the PostgreSQL
+/// database, dropped with it).
+fn backup_and_restore(
+    source: &gateway::config::DatabaseUrl,
+    dir: &Path,
+) -> (gateway::config::DatabaseUrl, Option<PostgresDatabase>) {
+    match source {
+        gateway::config::DatabaseUrl::Sqlite(path) => {
+            let copy = dir.join("restored.db");
+            sqlite_backup(path, &copy);
+            (gateway::config::DatabaseUrl::Sqlite(copy), None)
+        }
+        gateway::config::DatabaseUrl::Postgres(url) => {
+            let dump = dir.join("gateway.dump");
+            let dump = dump.to_str().expect("utf-8 path");
+            pg_tool("pg_dump", &["-Fc", "-d", url, "-f", dump]);
+            let empty = PostgresDatabase::create();
+            pg_tool(
+                "pg_restore",
+                &["--exit-on-error", "--no-owner", "-d", empty.url(), dump],
+            );
+            (
+                gateway::config::DatabaseUrl::Postgres(empty.url().to_owned()),
+                Some(empty),
+            )
+        }
+    }
+}
+
+/// A backup taken while a platform keeps publishing is one consistent moment: the restored
+/// gateway has exactly the first k of the publications (commit order), each whole (readable, with
+/// its original), and none of the later ones.
+async fn a_backup_during_publishing_is_a_consistent_prefix(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_source(backend).await);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let publisher = {
+        let (app, stop) = (app.clone(), stop.clone());
+        tokio::spawn(async move {
+            let template: Value = serde_json::from_slice(&tests::sample_announcement(
+                "jiangsu",
+                "01-construction-tender",
+            ))
+            .expect("json");
+            let mut ids = Vec::new();
+            // Three more after the backup has finished: those are certainly not in it.
+            let mut after_stop = 0;
+            let mut i = 0;
+            while after_stop < 3 {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    after_stop += 1;
+                }
+                let mut notice = template.clone();
+                notice["infoid"] = json!(format!("JI-2026-7{i:03}"));
+                notice["noticeno"] = json!(format!("JIZB2026-7{i:03}"));
+                let published = app
+                    .publish(Cert::Jiangsu, serde_json::to_vec(&notice).expect("json"))
+                    .await;
+                ids.push(published["id"].as_str().expect("id").to_owned());
+                i += 1;
+            }
+            ids
+        })
+    };
+    // Let publications flow, then back up in the middle of them.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let source = app.database_url().clone();
+    let target = dir.path().to_owned();
+    let (restored_url, _restored_db) =
+        tokio::task::spawn_blocking(move || backup_and_restore(&source, &target))
+            .await
+            .expect("backup task");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let published = publisher.await.expect("publisher");
+    drop(app);
+    let restored = TestApp::builder()
+        .configure(move |s| s.database.url = Some(restored_url))
+        .build()
+        .await;
+
+    let mut kept = Vec::new();
+    for id in &published {
+        let response = get(
+            &restored,
+            Cert::Zhejiang,
+            &format!("/v1/announcements/{id}"),
+        )
+        .await;
+        match response.status().as_u16() {
+            200 => {
+                let original = get(
+                    &restored,
+                    Cert::Zhejiang,
+                    &format!("/v1/announcements/{id}/original"),
+                )
+                .await;
+                assert_eq!(
+                    original.status(),
+                    200,
+                    "{id}: a version without its original"
+                );
+                kept.push(true);
+            }
+            404 => kept.push(false),
+            other => panic!("{id}: {other}"),
+        }
+    }
+    let k = kept.iter().take_while(|k| **k).count();
+    eprintln!(
+        "backup during publishing: {k} of {} publications kept",
+        published.len()
+    );
+    assert!(
+        k > 0,
+        "the backup came before any publication: nothing shown"
+    );
+    assert!(
+        kept[k..].iter().all(|k| !k),
+        "not a prefix of the commit order: {kept:?}"
+    );
+    assert!(
+        k < published.len(),
+        "the backup came after all {} publications",
+        published.len()
+    );
+    // The feed holds exactly the kept publications' events, in order, no dangling one.
+    let mut in_feed = Vec::new();
+    let mut path = "/v1/feed?limit=100".to_owned();
+    loop {
+        let page = get_json(&restored, Cert::Zhejiang, &path).await;
+        let events = page["events"].as_array().expect("events");
+        if events.is_empty() {
+            break;
+        }
+        in_feed.extend(
+            events
+                .iter()
+                .filter_map(|e| e["announcement_id"].as_str())
+                .filter(|id| published.iter().any(|p| p == id))
+                .map(str::to_owned),
+        );
+        let cursor = page["next_cursor"].as_str().expect("cursor");
+        path = format!("/v1/feed?limit=100&after={cursor}");
+    }
+    assert_eq!(in_feed, published[..k]);
+}
+
 async fn a_restored_backup_serves_everything_the_gateway_had(backend: Backend) {
     let app = spawn_source(backend).await;
 
@@ -223,27 +374,7 @@ async fn a_restored_backup_serves_everything_the_gateway_had(backend: Backend) {
 
     // Back up while the gateway runs, restore into an empty database, start a new gateway.
     let dir = tempfile::tempdir().expect("tmp");
-    let (restored_url, _restored_db) = match app.database_url() {
-        gateway::config::DatabaseUrl::Sqlite(path) => {
-            let copy = dir.path().join("restored.db");
-            sqlite_backup(path, &copy);
-            (gateway::config::DatabaseUrl::Sqlite(copy), None)
-        }
-        gateway::config::DatabaseUrl::Postgres(url) => {
-            let dump = dir.path().join("gateway.dump");
-            let dump = dump.to_str().expect("utf-8 path");
-            pg_tool("pg_dump", &["-Fc", "-d", url, "-f", dump]);
-            let empty = PostgresDatabase::create();
-            pg_tool(
-                "pg_restore",
-                &["--exit-on-error", "--no-owner", "-d", empty.url(), dump],
-            );
-            (
-                gateway::config::DatabaseUrl::Postgres(empty.url().to_owned()),
-                Some(empty),
-            )
-        }
-    };
+    let (restored_url, _restored_db) = backup_and_restore(app.database_url(), dir.path());
     drop(app);
     let restored = TestApp::builder()
         .configure(move |s| s.database.url = Some(restored_url))
