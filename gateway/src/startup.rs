@@ -268,6 +268,7 @@ impl Application {
             state.clone(),
             state.shutdown.clone(),
         ));
+        workers.push(http::watch_registry(state.clone(), state.shutdown.clone()));
         let api_handle = api.handle();
         let metrics_handle = metrics.handle();
         let drain = std::time::Duration::from_secs(state.settings.server.drain_secs);

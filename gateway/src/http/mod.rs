@@ -57,3 +57,26 @@ pub fn observe_registry(
             .map(|c| (c.cert_sha256.clone(), c.id.to_string())),
     );
 }
+
+/// How often [`watch_registry`] re-reads the registry.
+const REGISTRY_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Re-reads the registry every 30 s until shutdown, so that a certificate rotated through another
+/// instance names its refused handshakes here too even without a metrics scrape.
+pub fn watch_registry(
+    state: actix_web::web::Data<AppState>,
+    stop: crate::shutdown::Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = stop.requested() => return,
+                () = tokio::time::sleep(REGISTRY_REFRESH) => {}
+            }
+            match state.db.run(crate::db::platforms::list).await {
+                Ok(callers) => observe_registry(&state.metrics, &state.known_peers, &callers),
+                Err(e) => tracing::debug!(error = %e, "registry not re-read"),
+            }
+        }
+    })
+}

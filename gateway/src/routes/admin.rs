@@ -193,7 +193,7 @@ pub(super) async fn rotate_certificate(
         .await?;
     if matches!(change, Change::Done(_)) {
         // Refused handshakes are named from this map: update it now on this instance (the
-        // others at their next metrics scrape).
+        // others within 30 s, `http::watch_registry`).
         let callers = state.db.run(platforms::list).await?;
         crate::http::observe_registry(&state.metrics, &state.known_peers, &callers);
     }
