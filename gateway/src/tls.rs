@@ -77,10 +77,9 @@ fn read_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
 /// The registered callers by certificate fingerprint, as last read from the registry: lets the
 /// handshake (which cannot query the database) say whose certificate it refused.
 ///
-/// Refreshed at start-up, after a certificate rotation on this instance, every 30 s
-/// (`http::watch_registry`, which is how other instances learn of a rotation) and at every
-/// metrics scrape; a certificate registered in between is counted as `unregistered` until the
-/// next refresh. Cheap to clone.
+/// Refreshed at start-up, after a certificate rotation on this instance and every 30 s
+/// (`http::watch_registry`, which is how other instances learn of a rotation); a certificate
+/// registered in between is counted as `unregistered` until the next refresh. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct KnownPeers(Arc<RwLock<HashMap<CertFingerprint, String>>>);
 

@@ -44,7 +44,7 @@ pub struct AppState {
 
 /// Makes the registry's callers known to the metrics: their zero series, and their certificate
 /// fingerprints for naming refused TLS peers. Called at start-up, after a certificate rotation
-/// and at every metrics scrape.
+/// and every 30 s ([`watch_registry`]).
 pub fn observe_registry(
     metrics: &Metrics,
     known_peers: &crate::tls::KnownPeers,

@@ -38,21 +38,12 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .metrics
         .db_pool_max
         .set(i64::from(state.db.pool_max()));
-    let read = state
-        .db
-        .run(|conn| {
-            let counts = crate::db::deliveries::counts(conn)?;
-            let callers = crate::db::platforms::list(conn)?;
-            Ok((counts, callers))
-        })
-        .await;
-    match read {
-        Ok(((pending, dead), callers)) => {
+    match state.db.run(crate::db::deliveries::counts).await {
+        Ok((pending, dead)) => {
             state.metrics.database_up.set(1);
             let depth = &state.metrics.outbox_depth;
             depth.with_label_values(&["pending"]).set(pending);
             depth.with_label_values(&["dead"]).set(dead);
-            crate::http::observe_registry(&state.metrics, &state.known_peers, &callers);
         }
         Err(e) => {
             state.metrics.database_up.set(0);
