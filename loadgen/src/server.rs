@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use gateway::config::{DatabaseUrl, Settings};
 use gateway::startup::Application;
+use tests::PostgresDatabase;
 
 /// The database backend under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -102,8 +102,9 @@ impl Instance {
                     .postgres_url
                     .as_deref()
                     .context("--postgres-url is required for postgres")?;
-                let db = PostgresDatabase::create(admin, options.no_sync)?;
-                settings.database.url = Some(DatabaseUrl::Postgres(db.url.clone()));
+                let db = PostgresDatabase::create_on(admin, "loadgen", options.no_sync)
+                    .map_err(anyhow::Error::msg)?;
+                settings.database.url = Some(DatabaseUrl::Postgres(db.url().to_owned()));
                 Some(db)
             }
         };
@@ -124,86 +125,5 @@ impl Home {
     /// The demo PKI the instance wrote (`DATA_DIR/pki`).
     pub(crate) fn pki(&self) -> PathBuf {
         self.data_dir.join("pki")
-    }
-}
-
-/// A uniquely named PostgreSQL database, dropped (with its connections) when this is dropped.
-struct PostgresDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PostgresDatabase {
-    /// Creates `loadgen_<uuid>` on the server of `admin_url`, with `synchronous_commit = off` as
-    /// its default when `no_sync`.
-    fn create(admin_url: &str, no_sync: bool) -> Result<Self> {
-        let name = format!("loadgen_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(admin_url)
-            .with_context(|| format!("cannot connect to {admin_url}"))?;
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut conn)
-            .with_context(|| format!("CREATE DATABASE {name}"))?;
-        if no_sync {
-            diesel::sql_query(format!(
-                "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
-            ))
-            .execute(&mut conn)
-            .with_context(|| format!("ALTER DATABASE {name}"))?;
-        }
-        Ok(PostgresDatabase {
-            url: with_database_name(admin_url, &name),
-            admin_url: admin_url.to_owned(),
-            name,
-        })
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let dropped = PgConnection::establish(&self.admin_url)
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| {
-                diesel::sql_query(format!(
-                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                    self.name
-                ))
-                .execute(&mut conn)
-                .map_err(|e| e.to_string())
-            });
-        if let Err(e) = dropped {
-            eprintln!("note: could not drop database {}: {e}", self.name);
-        }
-    }
-}
-
-/// Replaces the database name (the URL path) of a `postgres://` URL, keeping authority and query.
-fn with_database_name(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
-    let (before_query, query) = match rest.split_once('?') {
-        Some((before, query)) => (before, Some(query)),
-        None => (rest, None),
-    };
-    let authority = before_query.split('/').next().unwrap_or("");
-    match query {
-        Some(query) => format!("{scheme}://{authority}/{name}?{query}"),
-        None => format!("{scheme}://{authority}/{name}"),
-    }
-}
-
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            with_database_name("postgres:///postgres?host=/var/run/postgresql", "b1"),
-            "postgres:///b1?host=/var/run/postgresql"
-        );
-        assert_eq!(
-            with_database_name("postgres://u:p@db:5432/gw", "b2"),
-            "postgres://u:p@db:5432/b2"
-        );
     }
 }

@@ -187,18 +187,31 @@ impl PostgresDatabase {
     /// When the variable is unset or the server refuses (with libpq's message).
     pub fn create() -> Self {
         let admin_url = postgres_url().unwrap_or_else(|| panic!("{POSTGRES_URL_VAR} is not set"));
-        let name = format!("gw_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_URL_VAR}={admin_url}: {e}"));
+        Self::create_on(&admin_url, "gw_test", false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Creates `PREFIX_<uuid>` on the server of `admin_url` (a database the role may connect to,
+    /// e.g. `postgres`), with `synchronous_commit = off` as its default when `no_sync` (for
+    /// benchmarks measuring CPU cost). Errors carry libpq's message.
+    pub fn create_on(admin_url: &str, prefix: &str, no_sync: bool) -> Result<Self, String> {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(admin_url)
+            .map_err(|e| format!("cannot connect to {admin_url}: {e}"))?;
         diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-        let url = with_database_name(&admin_url, &name);
-        PostgresDatabase {
-            admin_url,
-            name,
-            url,
+            .map_err(|e| format!("CREATE DATABASE {name}: {e}"))?;
+        if no_sync {
+            diesel::sql_query(format!(
+                "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+            ))
+            .execute(&mut conn)
+            .map_err(|e| format!("ALTER DATABASE {name}: {e}"))?;
         }
+        Ok(PostgresDatabase {
+            url: with_database_name(admin_url, &name),
+            admin_url: admin_url.to_owned(),
+            name,
+        })
     }
 
     /// The URL of the new database.
