@@ -1042,6 +1042,126 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
     })
 }
 
+/// One request a [`WebhookReceiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `X-Gateway-Event-Id`.
+    pub event_id: String,
+    /// `X-Gateway-Timestamp`.
+    pub timestamp: String,
+    /// `X-Gateway-Signature`.
+    pub signature: String,
+    /// The body as sent.
+    pub body: Vec<u8>,
+}
+
+/// A webhook receiver on a free loopback port (`http://127.0.0.1:PORT/hook`) that records what
+/// it gets and answers `status` (changeable); stopped when dropped.
+pub struct WebhookReceiver {
+    /// Its URL, for `PUT /v1/subscriptions/self`.
+    pub url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+    status: Arc<Mutex<u16>>,
+    /// While set, requests wait (the receiver hangs) until it is cleared.
+    pub hold: Arc<std::sync::atomic::AtomicBool>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl WebhookReceiver {
+    /// Starts a receiver answering `status`.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound.
+    pub async fn start(status: u16) -> WebhookReceiver {
+        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let status = Arc::new(Mutex::new(status));
+        let hold = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (g, s, h) = (got.clone(), status.clone(), hold.clone());
+        let server = actix_web::HttpServer::new(move || {
+            let (g, s, h) = (g.clone(), s.clone(), h.clone());
+            actix_web::App::new().route(
+                "/hook",
+                actix_web::web::post().to(
+                    move |req: actix_web::HttpRequest, body: actix_web::web::Bytes| {
+                        let (g, s, h) = (g.clone(), s.clone(), h.clone());
+                        async move {
+                            let header = |name: &str| {
+                                req.headers()
+                                    .get(name)
+                                    .and_then(|v| v.to_str().ok())
+                                    .unwrap_or_default()
+                                    .to_owned()
+                            };
+                            g.lock().expect("lock").push(Received {
+                                event_id: header("x-gateway-event-id"),
+                                timestamp: header("x-gateway-timestamp"),
+                                signature: header("x-gateway-signature"),
+                                body: body.to_vec(),
+                            });
+                            while h.load(std::sync::atomic::Ordering::SeqCst) {
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            }
+                            let code = *s.lock().expect("lock");
+                            actix_web::HttpResponse::build(
+                                actix_web::http::StatusCode::from_u16(code).expect("status"),
+                            )
+                            .finish()
+                        }
+                    },
+                ),
+            )
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .expect("bind receiver");
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        WebhookReceiver {
+            url: format!("http://{addr}/hook"),
+            got,
+            status,
+            hold,
+            handle,
+        }
+    }
+
+    /// Everything received so far, in arrival order.
+    pub fn received(&self) -> Vec<Received> {
+        self.got.lock().expect("lock").clone()
+    }
+
+    /// Answers `status` from now on.
+    pub fn answer(&self, status: u16) {
+        *self.status.lock().expect("lock") = status;
+    }
+
+    /// Waits (at most 30 s) until `done` holds for what was received.
+    ///
+    /// # Panics
+    /// When it does not, with what was received.
+    pub async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        for _ in 0..600 {
+            let got = self.received();
+            if done(&got) {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "receiver: timed out waiting for {what}; got {:?}",
+            self.received()
+        );
+    }
+}
+
+impl Drop for WebhookReceiver {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
 /// `BIN serve --demo --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir DIR`: the
 /// demo gateway on free ports, for [`ServeProcess::start`]; add environment as needed.
 pub fn serve_demo_command(bin: &str, data_dir: &Path) -> Command {

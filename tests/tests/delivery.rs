@@ -1,14 +1,12 @@
 //! Push delivery: webhooks receive the other provinces' events, signed, at least once; a failing
 //! receiver does not hold publishing back, its deliveries retry, dead-letter, and can be retried.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tests::{Backend, Cert, TestApp, error_paths, expect_json, expect_problem};
+use tests::{Backend, Cert, TestApp, WebhookReceiver, error_paths, expect_json, expect_problem};
 
 tests::on_both_backends!(
     webhooks_receive_other_provinces_events_signed,
@@ -19,109 +17,6 @@ tests::on_both_backends!(
 );
 
 const SECRET: &str = "jiangsu-webhook-secret-0001";
-
-/// One request a receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    event_id: String,
-    timestamp: String,
-    signature: String,
-    body: Vec<u8>,
-}
-
-/// A webhook receiver on a free loopback port answering `status` (changeable).
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<Received>>>,
-    status: Arc<Mutex<u16>>,
-    /// While set, requests wait (the receiver hangs) until it is cleared.
-    hold: Arc<std::sync::atomic::AtomicBool>,
-    handle: actix_web::dev::ServerHandle,
-}
-
-impl Receiver {
-    async fn start(status: u16) -> Receiver {
-        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let status = Arc::new(Mutex::new(status));
-        let hold = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (g, s, h) = (got.clone(), status.clone(), hold.clone());
-        let server = HttpServer::new(move || {
-            let (g, s, h) = (g.clone(), s.clone(), h.clone());
-            App::new().route(
-                "/hook",
-                web::post().to(move |req: HttpRequest, body: web::Bytes| {
-                    let (g, s, h) = (g.clone(), s.clone(), h.clone());
-                    async move {
-                        let header = |name: &str| {
-                            req.headers()
-                                .get(name)
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or_default()
-                                .to_owned()
-                        };
-                        g.lock().expect("lock").push(Received {
-                            event_id: header("x-gateway-event-id"),
-                            timestamp: header("x-gateway-timestamp"),
-                            signature: header("x-gateway-signature"),
-                            body: body.to_vec(),
-                        });
-                        while h.load(std::sync::atomic::Ordering::SeqCst) {
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                        }
-                        let code = *s.lock().expect("lock");
-                        HttpResponse::build(
-                            actix_web::http::StatusCode::from_u16(code).expect("status"),
-                        )
-                        .finish()
-                    }
-                }),
-            )
-        })
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .expect("bind receiver");
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Receiver {
-            url: format!("http://{addr}/hook"),
-            got,
-            status,
-            hold,
-            handle,
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.got.lock().expect("lock").clone()
-    }
-
-    fn answer(&self, status: u16) {
-        *self.status.lock().expect("lock") = status;
-    }
-
-    /// Waits (bounded) until `done` holds for what was received.
-    async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
-        for _ in 0..600 {
-            let got = self.received();
-            if done(&got) {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "receiver: timed out waiting for {what}; got {:?}",
-            self.received()
-        );
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        drop(self.handle.stop(false));
-    }
-}
 
 fn hmac_hex(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac key");
@@ -168,8 +63,8 @@ async fn deliveries(app: &TestApp, cert: Cert, query: &str) -> Vec<Value> {
 
 async fn webhooks_receive_other_provinces_events_signed(backend: Backend) {
     let app = fast_app(backend, 5).await;
-    let jiangsu = Receiver::start(200).await;
-    let shanghai = Receiver::start(200).await;
+    let jiangsu = WebhookReceiver::start(200).await;
+    let shanghai = WebhookReceiver::start(200).await;
     let created = subscribe(
         &app,
         Cert::Jiangsu,
@@ -242,7 +137,7 @@ async fn webhooks_receive_other_provinces_events_signed(backend: Backend) {
 
 async fn failing_receiver_dead_letters_and_retry_delivers(backend: Backend) {
     let app = fast_app(backend, 3).await;
-    let receiver = Receiver::start(500).await;
+    let receiver = WebhookReceiver::start(500).await;
     expect_json(
         subscribe(
             &app,
@@ -409,7 +304,7 @@ async fn refused_subscriptions_change_nothing(backend: Backend) {
 
 async fn rotated_secret_signs_with_both_during_the_overlap(backend: Backend) {
     let app = fast_app(backend, 5).await;
-    let receiver = Receiver::start(200).await;
+    let receiver = WebhookReceiver::start(200).await;
     let first = subscribe(
         &app,
         Cert::Jiangsu,
@@ -452,7 +347,7 @@ async fn a_hanging_receiver_does_not_hold_publishing_back(backend: Backend) {
         })
         .build()
         .await;
-    let receiver = Receiver::start(200).await;
+    let receiver = WebhookReceiver::start(200).await;
     receiver
         .hold
         .store(true, std::sync::atomic::Ordering::SeqCst);

@@ -12,10 +12,8 @@
 //! and a certificate refused in the TLS handshake.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use ca_bridge::signature::{CmsOptions, SigningKey, build};
 use ca_bridge::{Certificate, decode_pem_or_der};
@@ -30,51 +28,6 @@ tests::on_both_backends!(a_full_session_keeps_the_metrics_contract_and_clean_log
 const PERSONAL_ID: &str = "310118199003071238";
 /// The webhook secret Jiangsu registers.
 const WEBHOOK_SECRET: &str = "session-webhook-secret-5d1e9a7c";
-
-/// A webhook receiver on a free loopback port that records the event ids it was sent.
-struct Receiver {
-    url: String,
-    events: Arc<Mutex<Vec<String>>>,
-    handle: actix_web::dev::ServerHandle,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let events: Arc<Mutex<Vec<String>>> = Arc::default();
-        let seen = events.clone();
-        let server = HttpServer::new(move || {
-            let seen = seen.clone();
-            App::new().route(
-                "/hook",
-                web::post().to(move |req: HttpRequest| {
-                    let seen = seen.clone();
-                    async move {
-                        let id = req
-                            .headers()
-                            .get("x-gateway-event-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned();
-                        seen.lock().expect("lock").push(id);
-                        HttpResponse::Ok().finish()
-                    }
-                }),
-            )
-        })
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .expect("bind receiver");
-        let addr = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Receiver {
-            url: format!("http://{addr}/hook"),
-            events,
-            handle,
-        }
-    }
-}
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -111,7 +64,7 @@ async fn run_session(server: &ServeProcess, pki: &std::path::Path) -> String {
     );
 
     // Jiangsu subscribes; Shanghai corrects its seeded tender, which Jiangsu is pushed.
-    let receiver = Receiver::start();
+    let receiver = tests::WebhookReceiver::start(200).await;
     let response = jiangsu
         .put(server.api_url("/v1/subscriptions/self"))
         .json(&json!({"url": receiver.url, "secret": WEBHOOK_SECRET}))
@@ -262,8 +215,7 @@ async fn run_session(server: &ServeProcess, pki: &std::path::Path) -> String {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(acknowledged, "no acknowledged webhook delivery within 15 s");
-    assert!(!receiver.events.lock().expect("lock").is_empty());
-    receiver.handle.stop(true).await;
+    assert!(!receiver.received().is_empty());
     publication_request
 }
 
