@@ -372,6 +372,13 @@ impl Certificate {
         hex::encode(&self.serial)
     }
 
+    /// The name of the algorithm this certificate is signed with (`sm2-sm3`, `rsa-pkcs1-sha256`,
+    /// `rsa-pss-sha256`, `ecdsa-sha256`..., or the OID's description when unsupported), as
+    /// `to_json` reports it under `signature_algorithm.name`.
+    pub fn signature_algorithm(&self) -> String {
+        self.sig_alg.name()
+    }
+
     /// Lowercase hex SHA-256 of the DER: the certificate's fingerprint.
     pub fn sha256_hex(&self) -> String {
         hex::encode(openssl::sha::sha256(&self.der))

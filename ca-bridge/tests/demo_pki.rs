@@ -94,3 +94,22 @@ fn shanghai_with_an_empty_sm2_id_fails() {
     );
     assert_eq!(v.reason, Some("bad-signature"));
 }
+
+/// Each province's bidder certificates name their signature algorithm, the same as `to_json`.
+#[test]
+fn signature_algorithm_names() {
+    for (province, expected) in [
+        ("shanghai", "sm2-sm3"),
+        ("jiangsu", "rsa-pkcs1-sha256"),
+        ("zhejiang", "ecdsa-sha256"),
+    ] {
+        let dir = manifest_dir().join("../seeds/pki/bidders").join(province);
+        let ee = cert(&dir.join("valid.pem"));
+        assert_eq!(ee.signature_algorithm(), expected, "{province}");
+        assert_eq!(
+            ee.to_json()["signature_algorithm"]["name"],
+            expected,
+            "{province}"
+        );
+    }
+}

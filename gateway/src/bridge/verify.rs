@@ -240,10 +240,7 @@ pub fn changes_at(verdict: &Verdict) -> Option<i64> {
 
 /// The signature-algorithm label of the certificate: a closed set, `other` for anything else.
 pub fn algorithm_label(cert: &Certificate) -> &'static str {
-    let name = cert.to_json()["signature_algorithm"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let name = cert.signature_algorithm();
     const KNOWN: &[&str] = &[
         "sm2-sm3",
         "rsa-pkcs1-sha256",
